@@ -1,0 +1,367 @@
+"""The ``vpsorg`` command line: snapshots, scripted rollbacks and the local emulator.
+
+Built on the same client and wait code as the Pulumi resources. Exit codes: 0 success, 1 API or operation
+error, 2 usage or configuration error (including a refused confirmation), 3 a wait timed out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+import time
+from typing import Any, Callable, Optional, Sequence, TextIO
+
+from .client import Client, DEFAULT_ENDPOINT
+from .errors import ConfigurationError, VpsorgError, WaitTimeoutError
+from .models import Server, Snapshot, snapshot_name_problem
+from .operations import delete_snapshot, restore_snapshot, take_snapshot
+from .wait import format_duration, parse_duration
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_TIMEOUT = 0, 1, 2, 3
+
+_EPILOG = """\
+configuration: --token / --endpoint, else VPSORG_TOKEN / VPSORG_ENDPOINT (default endpoint %s).
+exit codes: 0 success, 1 API or operation error, 2 usage or configuration error (or a refused
+confirmation), 3 a wait timed out.
+destructive commands (delete, restore, rollback) ask on a terminal; elsewhere they need --yes.
+""" % DEFAULT_ENDPOINT
+
+
+class _Refused(Exception):
+    """A usage problem, or a destructive command declined (by the user or for lack of a terminal): nothing sent."""
+
+
+def _duration(text: str) -> float:
+    try:
+        return parse_duration(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    conn = argparse.ArgumentParser(add_help=False)
+    conn.add_argument("--token", default=argparse.SUPPRESS, help="API token (default: $VPSORG_TOKEN)")
+    conn.add_argument("--endpoint", default=argparse.SUPPRESS, help="API base URL (default: $VPSORG_ENDPOINT)")
+    as_json = argparse.ArgumentParser(add_help=False)
+    as_json.add_argument("--json", action="store_true", help="print JSON on stdout")
+    yes = argparse.ArgumentParser(add_help=False)
+    yes.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    waiting = argparse.ArgumentParser(add_help=False)
+    waiting.add_argument("--no-wait", dest="wait", action="store_false", help="return once the API accepted it")
+    waiting.add_argument("--timeout", type=_duration, default=1800.0, help="how long to wait (default 30m)")
+
+    p = argparse.ArgumentParser(
+        prog="vpsorg",
+        description="VPS.org snapshots from the command line: take, list, delete, restore, roll back.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[conn],
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    snaps = sub.add_parser("snapshots", help="list, create, delete and restore snapshots", epilog=_EPILOG,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+    ssub = snaps.add_subparsers(dest="action", required=True, metavar="ACTION")
+    s = ssub.add_parser("list", parents=[conn, as_json], help="list snapshots")
+    s.add_argument("--server-id", type=int, help="only this server's snapshots")
+    s.set_defaults(run=_cmd_list)
+    s = ssub.add_parser("create", parents=[conn, as_json, waiting], help="take a snapshot and wait for it")
+    s.add_argument("--server-id", type=int, required=True)
+    s.add_argument("--name", required=True, help="letters, digits, hyphens, underscores")
+    s.add_argument("--description")
+    s.set_defaults(run=_cmd_create)
+    s = ssub.add_parser("delete", parents=[conn, yes], help="delete a snapshot")
+    s.add_argument("id", type=int)
+    s.set_defaults(run=_cmd_delete)
+    s = ssub.add_parser("restore", parents=[conn, yes, as_json, waiting], help="restore a snapshot onto its server")
+    s.add_argument("id", type=int)
+    s.set_defaults(run=_cmd_restore)
+
+    s = sub.add_parser("rollback", parents=[conn, yes, as_json, waiting], epilog=_EPILOG,
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       help="restore a server from its newest completed snapshot (or a named one)")
+    s.add_argument("--server-id", type=int, required=True)
+    s.add_argument("--snapshot", metavar="NAME_OR_ID", help="the snapshot to restore (default: newest completed)")
+    s.set_defaults(run=_cmd_rollback)
+
+    s = sub.add_parser("servers", parents=[conn, as_json], help="list servers and their status")
+    s.set_defaults(run=_cmd_servers)
+
+    s = sub.add_parser("emulator", help="run a local emulator of the VPS.org API")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8080, help="0 picks a free port (default 8080)")
+    s.add_argument("--token", help="accept only this token (default: any non-empty token)")
+    s.add_argument("--snapshot-seconds", type=float, default=5.0, help="how long a snapshot takes (default 5)")
+    s.add_argument("--restore-seconds", type=float, default=5.0, help="how long a restore takes (default 5)")
+    s.add_argument("--state", metavar="FILE", help="keep state in this JSON file across restarts")
+    s.add_argument("--servers", type=int, default=6, help="how many servers exist (default 6)")
+    s.add_argument("--page-size", type=int, default=20, help="list page size (default 20)")
+    s.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
+    s.set_defaults(run=_cmd_emulator)
+    return p
+
+
+# ----- output helpers ----------------------------------------------------------------------------------------
+
+
+class _Progress:
+    """A live line on a terminal; a plain line per change (or every 30 s) elsewhere. Always on stderr."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.live = stream.isatty()
+        self._last: tuple[str, float] = ("", -1e9)
+
+    def update(self, text: str, key: str, elapsed: float) -> None:
+        line = f"  {text} ({format_duration(elapsed)} elapsed)"
+        if self.live:
+            self.stream.write("\r\033[K" + line)
+        elif key != self._last[0] or elapsed - self._last[1] >= 30:
+            self.stream.write(line + "\n")
+            self._last = (key, elapsed)
+        else:
+            return
+        self.stream.flush()
+
+    def done(self) -> None:
+        if self.live:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def _dump(obj: Any) -> None:
+    print(json.dumps(obj, indent=2))
+
+
+def _snapshot_json(snap: Snapshot) -> dict[str, Any]:
+    return snap.model_dump(mode="json", exclude_unset=True)
+
+
+def _table(rows: list[list[str]], headers: list[str]) -> str:
+    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows)]
+    lines = ["  ".join(str(v).ljust(w) for v, w in zip(r, widths)).rstrip() for r in [headers, *rows]]
+    return "\n".join(lines)
+
+
+def _confirm(args: argparse.Namespace, question: Callable[[], str]) -> None:
+    if getattr(args, "yes", False):
+        return
+    if not sys.stdin.isatty():
+        raise _Refused("refusing to run a destructive command without a terminal: pass --yes to confirm")
+    sys.stderr.write(question() + " Type 'yes' to continue: ")
+    sys.stderr.flush()
+    if sys.stdin.readline().strip().lower() != "yes":
+        raise _Refused("not confirmed; nothing was sent")
+
+
+def _client(args: argparse.Namespace) -> Client:
+    return Client(getattr(args, "token", None), getattr(args, "endpoint", None))
+
+
+# ----- commands ----------------------------------------------------------------------------------------------
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    with _client(args) as api:
+        snaps = api.list_snapshots(server_id=args.server_id)
+    if args.json:
+        _dump([_snapshot_json(s) for s in snaps])
+        return EXIT_OK
+    rows = [
+        [
+            str(s.id),
+            f"{s.server_id} {s.server.name or ''}".strip() if s.server else "",
+            s.name,
+            s.status,
+            f"{s.size_mb} MB" if s.size_mb is not None else "-",
+            s.created_at or "-",
+        ]
+        for s in snaps
+    ]
+    print(_table(rows, ["ID", "SERVER", "NAME", "STATUS", "SIZE", "CREATED"]) if rows else "No snapshots.")
+    return EXIT_OK
+
+
+def _cmd_create(args: argparse.Namespace) -> int:
+    problem = snapshot_name_problem(args.name)
+    if problem:
+        raise _Refused(f"--{problem}")
+    progress = _Progress(sys.stderr)
+    with _client(args) as api:
+        _say(f"Taking snapshot {args.name!r} of server {args.server_id}...")
+        try:
+            snap, adopted = take_snapshot(
+                api,
+                args.server_id,
+                args.name,
+                args.description,
+                wait=args.wait,
+                timeout=args.timeout,
+                on_poll=lambda s, t: progress.update(f"snapshot {s.id} {s.name!r}: {s.status}", s.status, t),
+            )
+        finally:
+            progress.done()
+    if adopted:
+        _say(f"Snapshot {snap.id} {snap.name!r} already existed on server {args.server_id}: adopted, not duplicated.")
+    _say(f"Snapshot {snap.id} {snap.name!r} is {snap.status}" + (f" ({snap.size_mb} MB)." if snap.size_mb else "."))
+    if args.json:
+        _dump(_snapshot_json(snap))
+    return EXIT_OK
+
+
+def _cmd_delete(args: argparse.Namespace) -> int:
+    _confirm(args, lambda: f"Delete snapshot {args.id}? This cannot be undone.")
+    with _client(args) as api:
+        deleted = delete_snapshot(api, args.id)
+    _say(f"Snapshot {args.id} deleted." if deleted else f"Snapshot {args.id} did not exist; nothing to delete.")
+    return EXIT_OK
+
+
+def _restore(args: argparse.Namespace, api: Client, snap_id: int) -> int:
+    progress = _Progress(sys.stderr)
+    try:
+        response, server = restore_snapshot(
+            api,
+            snap_id,
+            wait=args.wait,
+            timeout=args.timeout,
+            on_poll=lambda s, t: progress.update(
+                f"server {s.id if s else '?'} {s.name if s else ''}: {s.status if s else 'unknown'}",
+                (s.status or "") if s else "",
+                t,
+            ),
+        )
+    finally:
+        progress.done()
+    _say(response.message or "Restore started.")
+    out = response.model_dump(mode="json", exclude_unset=True)
+    if server is not None:
+        out["server"] = {"id": server.id, "name": server.name, "status": server.status}
+        _say(f"Server {server.id} {server.name or ''} is {server.status}: restore finished.")
+    if args.json:
+        _dump(out)
+    return EXIT_OK
+
+
+def _describe_snapshot(api: Client, snap_id: int) -> str:
+    found = next((s for s in api.list_snapshots() if s.id == snap_id), None)
+    if found is None:
+        return f"Restore snapshot {snap_id}? This overwrites ALL data on its server and cannot be undone."
+    return (
+        f"Restore server {found.server_id} ({found.server.name if found.server else '?'}) from snapshot {found.id} "
+        f"{found.name!r} of {found.created_at}? This stops the server, overwrites ALL its data and cannot be undone."
+    )
+
+
+def _cmd_restore(args: argparse.Namespace) -> int:
+    with _client(args) as api:
+        _confirm(args, lambda: _describe_snapshot(api, args.id))
+        return _restore(args, api, args.id)
+
+
+def pick_rollback_snapshot(snapshots: list[Snapshot], wanted: Optional[str]) -> Snapshot:
+    """The snapshot a rollback restores: ``wanted`` by id or name, else the newest completed one."""
+    usable = [s for s in snapshots if s.is_completed]
+    if wanted:
+        matches = [s for s in snapshots if str(s.id) == wanted or s.name == wanted]
+        if not matches:
+            raise VpsorgError(f"No snapshot {wanted!r} on this server. `vpsorg snapshots list --server-id N` shows them.")
+        done = [s for s in matches if s.is_completed]
+        if not done:
+            raise VpsorgError(f"Snapshot {wanted!r} is {matches[-1].status}; only a completed snapshot can be restored.")
+        return max(done, key=lambda s: (s.created_at or "", s.id))
+    if not usable:
+        raise VpsorgError("This server has no completed snapshot to roll back to.")
+    return max(usable, key=lambda s: (s.created_at or "", s.id))
+
+
+def _cmd_rollback(args: argparse.Namespace) -> int:
+    if not args.yes and not sys.stdin.isatty():
+        raise _Refused("refusing to roll back without a terminal: pass --yes to confirm")
+    with _client(args) as api:
+        try:
+            snap = pick_rollback_snapshot(api.list_snapshots(server_id=args.server_id), args.snapshot)
+        except VpsorgError as e:
+            raise VpsorgError(f"Server {args.server_id}: {e}") from None
+        _say(f"Rolling back server {args.server_id} to snapshot {snap.id} {snap.name!r} ({snap.created_at}).")
+        _confirm(
+            args,
+            lambda: f"Restore server {args.server_id} from snapshot {snap.id} {snap.name!r}? This stops the server, "
+            "overwrites ALL its data and cannot be undone.",
+        )
+        return _restore(args, api, snap.id)
+
+
+def _cmd_servers(args: argparse.Namespace) -> int:
+    with _client(args) as api:
+        servers: list[Server] = api.list_servers()
+    if args.json:
+        _dump([s.model_dump(mode="json", exclude_unset=True) for s in servers])
+        return EXIT_OK
+    rows = [[str(s.id), s.name or "", s.status or "", s.location or "", s.ip_address or ""] for s in servers]
+    print(_table(rows, ["ID", "NAME", "STATUS", "LOCATION", "IP"]) if rows else "No servers.")
+    return EXIT_OK
+
+
+def _cmd_emulator(args: argparse.Namespace) -> int:
+    from .emulator import Emulator, serve
+
+    emulator = Emulator(
+        token=args.token,
+        snapshot_seconds=args.snapshot_seconds,
+        restore_seconds=args.restore_seconds,
+        state_file=args.state,
+        servers=args.servers,
+        page_size=args.page_size,
+        latency=args.latency,
+    )
+    try:
+        server = serve(emulator, args.host, args.port)
+    except OSError as e:
+        raise ConfigurationError(f"cannot listen on {args.host}:{args.port}: {e.strerror}; try --port 0") from None
+    print(server.endpoint, flush=True)
+    _say(f"VPS.org emulator on {server.endpoint}; stop with Ctrl-C.")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    server.close()
+    return EXIT_OK
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Entry point of the ``vpsorg`` console script."""
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except _Refused as e:
+        _say(f"vpsorg: {e}")
+        return EXIT_USAGE
+    except ConfigurationError as e:
+        _say(f"vpsorg: configuration error: {e}")
+        return EXIT_USAGE
+    except WaitTimeoutError as e:
+        hint = " Run the same command again to keep waiting: it adopts the snapshot by name." if args.command == (
+            "snapshots") and args.action == "create" else ""
+        _say(f"vpsorg: timed out: {e}{hint}")
+        return EXIT_TIMEOUT
+    except VpsorgError as e:
+        _say(f"vpsorg: error: {e}")
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        _say("vpsorg: interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

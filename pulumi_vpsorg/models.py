@@ -1,0 +1,122 @@
+"""pydantic models of what the VPS.org API returns.
+
+Unknown fields are kept (``extra="allow"``) and status strings are plain ``str``: an undocumented status
+never makes parsing fail.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Optional
+
+from pydantic import BaseModel, ConfigDict
+
+IN_PROGRESS = "in_progress"
+COMPLETED = "completed"
+RESTORING = "restoring"
+NAME_MAX = 255
+_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def snapshot_name_problem(name: Any) -> Optional[str]:
+    """Why ``name`` is not a valid snapshot name (letters, digits, hyphens, underscores; 1-255), or None."""
+    if not isinstance(name, str):
+        return f"name must be a string, got {type(name).__name__} {name!r}"
+    if not _NAME.match(name):
+        return f"name may contain only letters, digits, hyphens and underscores, got {name!r}"
+    if len(name) > NAME_MAX:
+        return f"name must be at most {NAME_MAX} characters, got {len(name)}"
+    return None
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class ServerRef(_Model):
+    """The short server object nested in snapshots and restore responses."""
+
+    id: int
+    name: Optional[str] = None
+    status: Optional[str] = None
+
+
+class Snapshot(_Model):
+    """A snapshot as listed by ``GET /snapshots/``."""
+
+    id: int
+    server: Optional[ServerRef] = None
+    name: str
+    status: str
+    size_mb: Optional[int] = None
+    created_at: Optional[str] = None
+    description: Optional[str] = None
+
+    @property
+    def server_id(self) -> Optional[int]:
+        return self.server.id if self.server else None
+
+    @property
+    def is_completed(self) -> bool:
+        return self.status == COMPLETED
+
+    @property
+    def is_in_progress(self) -> bool:
+        return self.status == IN_PROGRESS
+
+    @property
+    def is_failed(self) -> bool:
+        """Any status other than ``in_progress`` and ``completed`` is a terminal failure (per the API notes)."""
+        return self.status not in (IN_PROGRESS, COMPLETED)
+
+
+class SnapshotCreated(Snapshot):
+    """The 201 answer to ``POST /snapshots/``: a snapshot plus the API's ``message``."""
+
+    message: Optional[str] = None
+
+
+class SnapshotList(_Model):
+    """One page of ``GET /snapshots/``."""
+
+    count: Optional[int] = None
+    next: Optional[str] = None
+    results: list[Snapshot]
+
+
+class RestoreSnapshotRef(_Model):
+    id: int
+    name: Optional[str] = None
+    created_at: Optional[str] = None
+
+
+class RestoreResponse(_Model):
+    """The 200 answer to ``POST /snapshots/{id}/restore/``."""
+
+    status: Optional[str] = None
+    message: Optional[str] = None
+    snapshot: Optional[RestoreSnapshotRef] = None
+    server: Optional[ServerRef] = None
+
+
+class Server(_Model):
+    """A server as listed by ``GET /servers/``."""
+
+    id: int
+    name: Optional[str] = None
+    hostname: Optional[str] = None
+    status: Optional[str] = None
+    ip_address: Optional[str] = None
+    location: Optional[str] = None
+    plan: Optional[dict[str, Any]] = None
+    os: Optional[dict[str, Any]] = None
+    created_at: Optional[str] = None
+    updated_at: Optional[str] = None
+
+
+class ServerList(_Model):
+    """One page of ``GET /servers/``."""
+
+    count: Optional[int] = None
+    next: Optional[str] = None
+    results: list[Server]

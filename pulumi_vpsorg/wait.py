@@ -1,0 +1,323 @@
+"""Waiting for snapshots and restores, shared by every waiter in the process.
+
+All waiters that watch the same thing (one server's snapshot list, or the servers list) through the same client
+share one poll: when any of them is due, one list call is made and every waiter reads its answer. So 16 snapshots
+on 4 servers cost about 4 list calls per tick, not 16.
+
+The schedule starts fast and backs off to a cap (see :func:`default_poll_interval`); pass ``poll_interval`` to
+change it. A wait raises :class:`~pulumi_vpsorg.errors.WaitTimeoutError` or
+:class:`~pulumi_vpsorg.errors.SnapshotFailedError` carrying the last object seen.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Hashable, Optional, TypeVar, Union
+
+from .client import Client
+from .errors import (
+    APIConnectionError,
+    RateLimitError,
+    ServerError,
+    SnapshotFailedError,
+    VpsorgError,
+    WaitTimeoutError,
+)
+from .models import RESTORING, Server, Snapshot
+
+T = TypeVar("T")
+R = TypeVar("R")
+PollInterval = Callable[[float], float]
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+_MAX_TIMEOUT = 24 * 3600.0
+
+
+def parse_duration(value: Union[str, int, float]) -> float:
+    """Seconds from a number of seconds or a duration string: ``"90s"``, ``"20m"``, ``"1h30m"``, ``"45"``.
+
+    Raises ``ValueError`` with the rule when the value is not a positive duration of at most 24 hours.
+    """
+    if isinstance(value, bool):
+        raise ValueError("must be a number of seconds or a duration such as '90s', '20m' or '1h'")
+    if isinstance(value, (int, float)):
+        seconds = float(value)
+    elif isinstance(value, str):
+        text = value.strip().lower().replace(" ", "")
+        try:
+            seconds = float(text)
+        except ValueError:
+            pos, seconds = 0, 0.0
+            for m in _DURATION.finditer(text):
+                if m.start() != pos:
+                    break
+                seconds += float(m.group(1)) * _UNITS[m.group(2)]
+                pos = m.end()
+            if pos != len(text) or not text:
+                raise ValueError(
+                    f"{value!r} is not a duration: use seconds (90) or a duration such as '90s', '20m', '1h30m'"
+                ) from None
+    else:
+        raise ValueError("must be a number of seconds or a duration such as '90s', '20m' or '1h'")
+    if not seconds > 0:
+        raise ValueError(f"must be more than zero seconds (got {value!r})")
+    if seconds > _MAX_TIMEOUT:
+        raise ValueError(f"must be at most 24 hours (got {value!r})")
+    return seconds
+
+
+def format_duration(seconds: float) -> str:
+    """``125`` -> ``"2m05s"``: for progress lines and messages."""
+    seconds = int(round(seconds))
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    if h:
+        return f"{h}h{m:02d}m"
+    return f"{m}m{s:02d}s" if m else f"{s}s"
+
+
+def default_poll_interval(elapsed: float) -> float:
+    """Seconds between polls after ``elapsed`` seconds of waiting.
+
+    0.5 s for the first 10 s, 1 s up to a minute, then elapsed/30 capped at 15 s: a completion is seen within 1 s
+    during the first minute, and within elapsed/30 (at most 15 s) after that.
+    """
+    if elapsed < 10:
+        return 0.5
+    if elapsed < 60:
+        return 1.0
+    return min(15.0, elapsed / 30)
+
+
+@dataclass
+class _Group:
+    """Waiters sharing one poll; guarded by ``_Poller._cond``. Polls are numbered; one runs at a time."""
+
+    waiters: int = 0
+    polling: bool = False
+    started: int = 0  # polls started so far
+    finished: int = 0  # number of the poll whose answer ``result``/``error`` hold
+    polled_at: float = 0.0
+    result: Any = None
+    error: Optional[BaseException] = None
+
+
+class _Poller:
+    """Leader/follower polling: the first due waiter of a group polls, the others read its answer.
+
+    A waiter only reads answers of polls that started after it joined, so it never judges by a list that was
+    requested before (say) its own snapshot existed.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._groups: dict[Hashable, _Group] = {}
+        self.calls = 0  # polls made by this process (for benchmarks and tests)
+
+    def wait(
+        self,
+        key: Hashable,
+        fetch: Callable[[], T],
+        evaluate: Callable[[T], Optional[R]],
+        *,
+        timeout: float,
+        on_timeout: Callable[[Optional[T]], BaseException],
+        poll_interval: PollInterval = default_poll_interval,
+        on_poll: Optional[Callable[[T, float], None]] = None,
+        survive_transient: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> R:
+        """Poll ``fetch`` (shared under ``key``) until ``evaluate`` returns non-None, raises, or time runs out.
+
+        With ``survive_transient``, errors that are worth waiting out (429, 5xx, connection) only delay the wait;
+        any other error fails every waiter of the group.
+        """
+        start = clock()
+        deadline = start + timeout
+        with self._cond:
+            group = self._groups.setdefault(key, _Group())
+            group.waiters += 1
+            first_fresh = group.started + 1
+            seen = 0
+            next_due = start + poll_interval(0.0)
+        last: Optional[T] = None
+        try:
+            while True:
+                with self._cond:
+                    while True:
+                        now = clock()
+                        if group.finished >= first_fresh and group.finished != seen:
+                            seen = group.finished
+                            next_due = group.polled_at + poll_interval(now - start)
+                            if group.error is not None:
+                                if not (survive_transient and _transient(group.error)):
+                                    raise group.error
+                            else:
+                                last = group.result
+                                if on_poll is not None:
+                                    on_poll(group.result, now - start)
+                                outcome = evaluate(group.result)
+                                if outcome is not None:
+                                    return outcome
+                        if now >= deadline:
+                            raise on_timeout(last)
+                        if not group.polling and now >= next_due:
+                            group.polling = True
+                            group.started += 1
+                            number = group.started
+                            self.calls += 1
+                            break
+                        wake = deadline if group.polling else min(next_due, deadline)
+                        self._cond.wait(max(0.0, wake - now))
+                result: Any = None
+                error: Optional[BaseException] = None
+                try:
+                    result = fetch()
+                except Exception as e:  # handed to every waiter of the group, not swallowed
+                    error = e
+                with self._cond:
+                    group.polling = False
+                    group.finished = number
+                    group.polled_at = clock()
+                    group.result, group.error = result, error
+                    self._cond.notify_all()
+        finally:
+            with self._cond:
+                group.waiters -= 1
+                if group.waiters == 0 and not group.polling:
+                    self._groups.pop(key, None)
+
+
+def _transient(error: BaseException) -> bool:
+    return isinstance(error, (RateLimitError, ServerError, APIConnectionError))
+
+
+_POLLER = _Poller()
+_GATHER_SECONDS = 0.05
+
+
+def list_snapshots_shared(client: Client, server_id: Optional[int], *, timeout: float = 300.0) -> list[Snapshot]:
+    """``client.list_snapshots(server_id)``, shared with every caller in the process that asks within ~50 ms.
+
+    Used by refresh and delete, so that a refresh of 20 snapshots on 5 servers makes about 5 list calls. The
+    answer always comes from a call that started after this one was made.
+    """
+
+    def timed_out(_: Any) -> WaitTimeoutError:
+        return WaitTimeoutError(f"Listing the snapshots of server {server_id} took more than {timeout:g}s.")
+
+    return _POLLER.wait(
+        (id(client), "snapshots", server_id),
+        lambda: client.list_snapshots(server_id=server_id),
+        lambda snaps: snaps,
+        timeout=timeout,
+        on_timeout=timed_out,
+        poll_interval=lambda _: _GATHER_SECONDS,
+        survive_transient=False,
+    )
+
+
+def wait_for_snapshot(
+    client: Client,
+    snapshot: Snapshot,
+    *,
+    timeout: float,
+    poll_interval: PollInterval = default_poll_interval,
+    on_poll: Optional[Callable[[Snapshot, float], None]] = None,
+) -> Snapshot:
+    """Wait until ``snapshot`` is ``completed``; returns it as last listed.
+
+    Raises :class:`SnapshotFailedError` when it ends in any other status or vanishes from a complete list, and
+    :class:`WaitTimeoutError` (``last_seen`` = the snapshot) after ``timeout`` seconds.
+    """
+    if snapshot.is_completed:
+        return snapshot
+    server_id = snapshot.server_id
+    latest: dict[str, Snapshot] = {"snap": snapshot}
+
+    def evaluate(snaps: list[Snapshot]) -> Optional[Snapshot]:
+        found = next((s for s in snaps if s.id == snapshot.id), None)
+        if found is None:
+            raise SnapshotFailedError(
+                f"Snapshot {snapshot.id} ({snapshot.name!r}) disappeared from VPS.org while it was being created.",
+                latest["snap"],
+            )
+        latest["snap"] = found
+        if found.is_completed:
+            return found
+        if found.is_failed:
+            raise SnapshotFailedError(
+                f"Snapshot {found.id} ({found.name!r}) on server {server_id} ended in status {found.status!r}.",
+                found,
+            )
+        return None
+
+    def progress(snaps: list[Snapshot], elapsed: float) -> None:
+        if on_poll is not None:
+            on_poll(next((s for s in snaps if s.id == snapshot.id), latest["snap"]), elapsed)
+
+    def timed_out(_: Any) -> WaitTimeoutError:
+        snap = latest["snap"]
+        return WaitTimeoutError(
+            f"Snapshot {snap.id} ({snap.name!r}) on server {server_id} is still being created (status "
+            f"{snap.status!r}) after {format_duration(timeout)}.",
+            snap,
+        )
+
+    return _POLLER.wait(
+        (id(client), "snapshots", server_id),
+        lambda: client.list_snapshots(server_id=server_id),
+        evaluate,
+        timeout=timeout,
+        on_timeout=timed_out,
+        poll_interval=poll_interval,
+        on_poll=progress,
+    )
+
+
+def wait_for_restore(
+    client: Client,
+    server_id: int,
+    *,
+    timeout: float,
+    poll_interval: PollInterval = default_poll_interval,
+    on_poll: Optional[Callable[[Optional[Server], float], None]] = None,
+) -> Server:
+    """Wait until server ``server_id`` is no longer ``restoring``; returns the server as last listed.
+
+    Raises :class:`WaitTimeoutError` (``last_seen`` = the server) after ``timeout`` seconds.
+    """
+
+    def find(servers: list[Server]) -> Optional[Server]:
+        return next((s for s in servers if s.id == server_id), None)
+
+    def evaluate(servers: list[Server]) -> Optional[Server]:
+        server = find(servers)
+        if server is None:
+            raise VpsorgError(f"Server {server_id} disappeared from VPS.org while it was being restored.")
+        return server if server.status != RESTORING else None
+
+    def progress(servers: list[Server], elapsed: float) -> None:
+        if on_poll is not None:
+            on_poll(find(servers), elapsed)
+
+    def timed_out(servers: Optional[list[Server]]) -> WaitTimeoutError:
+        server = find(servers) if servers else None
+        return WaitTimeoutError(
+            f"Server {server_id} is still restoring after {format_duration(timeout)}.",
+            server,
+        )
+
+    return _POLLER.wait(
+        (id(client), "servers"),
+        client.list_servers,
+        evaluate,
+        timeout=timeout,
+        on_timeout=timed_out,
+        poll_interval=poll_interval,
+        on_poll=progress,
+    )
