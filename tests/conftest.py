@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import os
+import shutil
+from typing import Any, Iterator
+
+import pytest
+
+from pulumi_vpsorg import Snapshot, SnapshotRestore
+from pulumi_vpsorg.emulator import Emulator, EmulatorServer, serve
+
+from _engine import RESTORE_TYPE, SNAPSHOT_TYPE, ProviderHost, run_program
+
+TOKEN = "vps_test_0123456789abcdef"
+
+
+@pytest.fixture(autouse=True)
+def _no_ambient_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never pick up a developer's real VPS.org settings."""
+    monkeypatch.delenv("VPSORG_TOKEN", raising=False)
+    monkeypatch.delenv("VPSORG_ENDPOINT", raising=False)
+
+
+class Running:
+    def __init__(self, emulator: Emulator, server: EmulatorServer) -> None:
+        self.emu = emulator
+        self.server = server
+        self.endpoint = server.endpoint
+
+
+@pytest.fixture
+def api() -> Iterator[Running]:
+    """A fast emulator on real HTTP (snapshots take 0.3 s, restores 0.3 s), accepting only TOKEN."""
+    emulator = Emulator(token=TOKEN, snapshot_seconds=0.3, restore_seconds=0.3)
+    server = serve(emulator)
+    yield Running(emulator, server)
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def provider_values() -> dict[str, str]:
+    """The ``__provider`` values that a real program builds, by resource type."""
+
+    def program() -> None:
+        Snapshot("s", server_id=12345, name="n")
+        SnapshotRestore("r", snapshot_id=801)
+
+    recorder = run_program(program)
+    return {r.typ: r.inputs["__provider"] for r in recorder.resources}
+
+
+@pytest.fixture
+def host(api: Running) -> Iterator[ProviderHost]:
+    """A provider host configured as a stack with `vpsorg:token` and `vpsorg:endpoint` would configure it."""
+    h = ProviderHost()
+    h.configure({"vpsorg:token": TOKEN, "vpsorg:endpoint": api.endpoint})
+    yield h
+    h.close()
+
+
+@pytest.fixture
+def snap_props(provider_values: dict[str, str]):
+    def make(**props: Any) -> dict[str, Any]:
+        return {"__provider": provider_values[SNAPSHOT_TYPE], **props}
+
+    return make
+
+
+@pytest.fixture
+def restore_props(provider_values: dict[str, str]):
+    def make(**props: Any) -> dict[str, Any]:
+        return {"__provider": provider_values[RESTORE_TYPE], **props}
+
+    return make
+
+
+requires_pulumi_cli = pytest.mark.skipif(shutil.which("pulumi") is None, reason="the pulumi CLI is not on PATH")
+SHARED = os.path.join(os.path.dirname(__file__), "..", "..", "shared")
