@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+import base64
+import threading
+import time
+
 import grpc
+import pulumi
 import pytest
 
-from _engine import SNAPSHOT_TYPE, UNKNOWN, urn
+from pulumi_vpsorg import Snapshot
+from pulumi_vpsorg.emulator import Emulator, serve
+
+from _engine import SNAPSHOT_TYPE, UNKNOWN, ProviderHost, run_program, urn
+from conftest import TOKEN
 
 U = urn(SNAPSHOT_TYPE, "pre-upgrade")
+
+
+def _create(host, snap_props, **props):
+    inputs, failures = host.check(U, {}, snap_props(**props))
+    assert failures == []
+    return host.create(U, inputs)
+
+
+def _error(excinfo) -> str:
+    return excinfo.value.details()
 
 
 def test_check_create_read_diff_delete_read_gone(host, api, snap_props):
@@ -17,14 +36,289 @@ def test_check_create_read_diff_delete_read_gone(host, api, snap_props):
     id_, outs = host.create(U, inputs)
     assert id_ == "801"
     assert outs["status"] == "completed" and outs["snapshot_id"] == 801
+    assert outs["server_name"] == "web-server-01" and outs["size_mb"] > 0 and outs["adopted"] is False
+    assert set(outs) >= {"snapshot_id", "server_id", "server_name", "name", "description", "status", "size_mb",
+                         "created_at", "adopted", "__provider"}
     posts = api.emu.requests("POST", "/api/v1/snapshots/")
     assert [p["json"] for p in posts] == [{"server_id": 12345, "name": "pre-upgrade", "description": "before"}]
     assert type(posts[0]["json"]["server_id"]) is int
+    assert api.emu.requests("GET", "/api/v1/snapshots/")[0]["query"] == {"server_id": "12345"}
+
     rid, routs = host.read(U, id_, outs)
-    assert rid == "801" and routs["size_mb"] == outs["size_mb"]
-    d = host.diff(U, id_, outs, snap_props(server_id=12345.0, name="pre-upgrade", description="before", wait_timeout="2h"))
-    assert d.changes == d.DIFF_NONE
+    assert rid == "801" and routs["size_mb"] == outs["size_mb"] and routs["status"] == "completed"
+
+    d = host.diff(U, id_, outs, snap_props(server_id=12345.0, name="pre-upgrade", description="before",
+                                           wait_timeout="2h"))
+    assert d.changes == d.DIFF_NONE and list(d.replaces) == []
+
     host.delete(U, id_, outs)
     assert api.emu.snapshots() == []
-    rid, routs = host.read(U, id_, outs)
-    assert rid == ""
+    assert [r["path"] for r in api.emu.requests("DELETE")] == ["/api/v1/snapshots/801/"]
+    rid, _ = host.read(U, id_, outs)
+    assert rid == ""  # gone: the engine drops it from state
+
+
+def test_preview_needs_no_token_and_no_network(provider_values, snap_props):
+    h = ProviderHost()
+    try:
+        h.configure({"vpsorg:endpoint": "http://127.0.0.1:9/api/v1"})  # nothing listens there; no token at all
+        inputs, failures = h.check(U, {}, snap_props(server_id=12345, name="n", wait_timeout="20m"))
+        assert failures == []
+        old = {**inputs, "snapshot_id": 801, "status": "completed"}
+        d = h.diff(U, "801", old, snap_props(server_id=12345, name="m"))
+        assert list(d.replaces) == ["name"]
+    finally:
+        h.close()
+
+
+def test_unknown_preview_values_pass_check_and_may_replace(host, api, snap_props):
+    inputs, failures = host.check(U, {}, snap_props(server_id=UNKNOWN, name=UNKNOWN, description=UNKNOWN))
+    assert failures == []
+    old = snap_props(server_id=12345, name="n", description="", snapshot_id=801, status="completed")
+    d = host.diff(U, "801", old, snap_props(server_id=12345, name=UNKNOWN))
+    assert d.changes == d.DIFF_SOME and list(d.replaces) == ["name"]
+    assert api.emu.log == []
+
+
+@pytest.mark.parametrize(
+    "props, prop, words",
+    [
+        ({"name": "n"}, "server_id", "server_id is required"),
+        ({"server_id": 12345}, "name", "name is required"),
+        ({"server_id": 12345.5, "name": "n"}, "server_id", "(a positive whole number), got 12345.5"),
+        ({"server_id": -3, "name": "n"}, "server_id", "(a positive whole number), got -3"),
+        ({"server_id": 0, "name": "n"}, "server_id", "(a positive whole number), got 0"),
+        ({"server_id": True, "name": "n"}, "server_id", "not a boolean"),
+        ({"server_id": "web", "name": "n"}, "server_id", "got str 'web'"),
+        ({"server_id": 12345, "name": "bad name!"}, "name", "only letters, digits, hyphens and underscores"),
+        ({"server_id": 12345, "name": "x" * 256}, "name", "at most 255 characters, got 256"),
+        ({"server_id": 12345, "name": 5}, "name", "name must be a string"),
+        ({"server_id": 12345, "name": "n", "description": 7}, "description", "description must be a string"),
+        ({"server_id": 12345, "name": "n", "wait_timeout": "soon"}, "wait_timeout", "is not a duration"),
+        ({"server_id": 12345, "name": "n", "wait_timeout": -5}, "wait_timeout", "more than zero"),
+        ({"server_id": 12345, "name": "n", "wait_timeout": "48h"}, "wait_timeout", "at most 24 hours"),
+    ],
+)
+def test_every_bad_input_is_named_in_check(host, api, snap_props, props, prop, words):
+    _, failures = host.check(U, {}, snap_props(**props))
+    assert len(failures) == 1
+    assert failures[0][0] == prop and words in failures[0][1], failures
+    assert api.emu.log == []  # no API call for validation
+
+
+def test_digit_string_server_id_is_accepted_and_sent_as_integer(host, api, snap_props):
+    _create(host, snap_props, server_id="12346", name="n")
+    assert api.emu.requests("POST")[0]["json"]["server_id"] == 12346
+
+
+def test_diff_replaces_and_deletes_first_when_the_name_stays(host, snap_props):
+    old = snap_props(server_id=12345, name="n", description="a", snapshot_id=801, status="completed")
+    d = host.diff(U, "801", old, snap_props(server_id=12345, name="n", description="b"))
+    assert list(d.replaces) == ["description"] and d.deleteBeforeReplace is True
+    d = host.diff(U, "801", old, snap_props(server_id=12346, name="n", description="a"))
+    assert list(d.replaces) == ["server_id"] and d.deleteBeforeReplace is False
+    d = host.diff(U, "801", old, snap_props(server_id=12345, name="m", description="a"))
+    assert list(d.replaces) == ["name"] and d.deleteBeforeReplace is False
+    d = host.diff(U, "801", old, snap_props(server_id=12345, name="n", description="a", wait_timeout=10))
+    assert d.changes == d.DIFF_NONE
+
+
+def test_limit_fails_before_posting_and_names_the_snapshots(host, api, snap_props):
+    for i in range(5):
+        _create(host, snap_props, server_id=12345, name=f"keep-{i}")
+    with pytest.raises(grpc.RpcError) as e:
+        _create(host, snap_props, server_id=12345, name="sixth")
+    msg = _error(e)
+    assert "already has 5 of its 5 snapshots" in msg
+    for i in range(5):
+        assert f"'keep-{i}'" in msg
+    assert "delete_before_replace" in msg
+    assert len(api.emu.requests("POST")) == 5
+
+
+def test_unknown_server_says_so(host, snap_props):
+    with pytest.raises(grpc.RpcError) as e:
+        _create(host, snap_props, server_id=99999, name="n")
+    assert "HTTP 404" in _error(e) and "Server 99999 does not exist" in _error(e)
+
+
+def test_bad_token_is_explained_and_never_echoed(api, snap_props):
+    secret = "vps_wrong_secret_token_42"
+    h = ProviderHost()
+    try:
+        h.configure({"vpsorg:token": secret, "vpsorg:endpoint": api.endpoint})
+        with pytest.raises(grpc.RpcError) as e:
+            _create(h, snap_props, server_id=12345, name="n")
+    finally:
+        h.close()
+        stderr = h.proc.stderr.read().decode() if h.proc.stderr and not h.proc.stderr.closed else ""
+    msg = _error(e)
+    assert "HTTP 401" in msg and "VPSORG_TOKEN" in msg and "vpsorg:token" in msg
+    assert secret not in msg and secret not in stderr
+    assert "Traceback" not in msg.split("\n")[-2]  # the last line is our message, not a frame
+
+
+def test_missing_token_is_a_configuration_error(api, snap_props):
+    h = ProviderHost()
+    try:
+        h.configure({"vpsorg:endpoint": api.endpoint})
+        with pytest.raises(grpc.RpcError) as e:
+            _create(h, snap_props, server_id=12345, name="n")
+    finally:
+        h.close()
+    assert "No VPS.org API token is configured" in _error(e)
+    assert api.emu.log == []
+
+
+def test_environment_configures_the_provider(api, snap_props):
+    h = ProviderHost({"VPSORG_TOKEN": TOKEN, "VPSORG_ENDPOINT": api.endpoint})
+    try:
+        h.configure({})
+        id_, _ = _create(h, snap_props, server_id=12345, name="n")
+    finally:
+        h.close()
+    assert id_ == "801"
+
+
+def test_lost_post_response_leaves_exactly_one_snapshot(host, api, snap_props):
+    api.emu.inject(drop_after_create=1)
+    id_, outs = _create(host, snap_props, server_id=12345, name="n")
+    assert [s["id"] for s in api.emu.snapshots()] == [int(id_)]
+    assert len(api.emu.requests("POST")) == 1 and outs["status"] == "completed"
+
+
+def test_500_on_post_leaves_exactly_one_snapshot(host, api, snap_props):
+    api.emu.inject(status=500, method="POST", path="/api/v1/snapshots/")
+    id_, _ = _create(host, snap_props, server_id=12345, name="n")
+    assert [s["id"] for s in api.emu.snapshots()] == [int(id_)]
+    methods = [r["method"] for r in api.emu.log]
+    # list, POST (500), list again by name (nothing), POST, then polls
+    assert methods[:4] == ["GET", "POST", "GET", "POST"]
+
+
+def test_429_with_retry_after_while_waiting_is_honoured(host, api, snap_props):
+    api.emu.snapshot_seconds = 1.0
+    api.emu.inject(status=429, count=2, retry_after=0.5, method="GET")
+    _create(host, snap_props, server_id=12345, name="n")
+    gets = api.emu.requests("GET")
+    assert [g["status"] for g in gets[:3]] == [429, 429, 200]
+    assert gets[1]["t"] - gets[0]["t"] >= 0.45 and gets[2]["t"] - gets[1]["t"] >= 0.45
+
+
+def test_failed_snapshot_is_cleaned_up_and_explained(host, api, snap_props):
+    api.emu.inject(fail_snapshots=1)
+    with pytest.raises(grpc.RpcError) as e:
+        _create(host, snap_props, server_id=12345, name="n")
+    assert "ended in status 'failed'" in _error(e) and "has been deleted" in _error(e)
+    assert api.emu.snapshots() == []
+
+
+def test_wait_timeout_then_the_next_up_adopts(host, api, snap_props):
+    api.emu.snapshot_seconds = 2.5
+    with pytest.raises(grpc.RpcError) as e:
+        _create(host, snap_props, server_id=12345, name="slow", wait_timeout="1s")
+    msg = _error(e)
+    assert "Snapshot 801 ('slow')" in msg and "still being created" in msg and "next `pulumi up` adopts" in msg
+    id_, outs = _create(host, snap_props, server_id=12345, name="slow", wait_timeout="1m")
+    assert id_ == "801" and outs["adopted"] is True and outs["status"] == "completed"
+    assert len(api.emu.requests("POST")) == 1 and len(api.emu.snapshots()) == 1
+
+
+def test_get_finds_a_snapshot_on_a_later_page(snap_props):
+    emulator = Emulator(token=TOKEN, snapshot_seconds=0, page_size=2)
+    server = serve(emulator)
+    h = ProviderHost()
+    try:
+        h.configure({"vpsorg:token": TOKEN, "vpsorg:endpoint": server.endpoint})
+        for i, sid in enumerate([12345, 12346, 12347, 12345, 12346]):
+            _create(h, snap_props, server_id=sid, name=f"s{i}")
+        # Snapshot.get: the engine sends no state, only the inputs with the provider
+        rid, outs = h.read(U, "805", {}, inputs=snap_props())
+    finally:
+        h.close()
+        server.close()
+    assert rid == "805" and outs["name"] == "s4" and outs["server_id"] == 12346
+    pages = [r["query"].get("page") for r in emulator.requests("GET") if "server_id" not in r["query"]]
+    assert pages == [None, "2", "3"]
+
+
+def test_read_error_keeps_state(host, api, snap_props):
+    id_, outs = _create(host, snap_props, server_id=12345, name="n")
+    api.emu.inject(status=503, count=10, retry_after=0, method="GET")
+    with pytest.raises(grpc.RpcError) as e:
+        host.read(U, id_, outs)
+    assert "HTTP 503" in _error(e)
+
+
+def test_delete_waits_for_a_snapshot_in_progress(host, api, snap_props):
+    api.emu.snapshot_seconds = 1.0
+    api.emu.inject(drop_after_create=0)
+    old = {"snapshot_id": 801, "server_id": 12345, "name": "n"}
+    api.emu.handle("POST", "/api/v1/snapshots/", f"Bearer {TOKEN}", b'{"server_id": 12345, "name": "n"}')
+    host.delete(U, "801", snap_props(**old))
+    assert api.emu.snapshots() == []
+    assert [r["status"] for r in api.emu.requests("DELETE")] == [204]
+
+
+def test_delete_of_a_snapshot_already_gone_is_done(host, api, snap_props):
+    host.delete(U, "4242", snap_props(server_id=12345, name="n", snapshot_id=4242))
+
+
+def test_sixteen_creates_on_four_servers_take_about_one_snapshot(snap_props):
+    seconds = 2.0
+    emulator = Emulator(token=TOKEN, snapshot_seconds=seconds)
+    server = serve(emulator)
+    h = ProviderHost()
+    results: list[object] = []
+    try:
+        h.configure({"vpsorg:token": TOKEN, "vpsorg:endpoint": server.endpoint})
+        todo = [(12345 + i % 4, f"snap-{i}") for i in range(16)]
+        checked = [h.check(U, {}, snap_props(server_id=s, name=n))[0] for s, n in todo]
+        threads = [threading.Thread(target=lambda p=p: results.append(h.create(U, p))) for p in checked]
+        start = time.monotonic()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        wall = time.monotonic() - start
+    finally:
+        h.close()
+        server.close()
+    assert len(results) == 16 and all(outs["status"] == "completed" for _, outs in results)
+    # Served 4 at a time this would take 4 rounds (>= 8 s); shared waiting on a widened pool takes about one.
+    assert wall < 2.5 * seconds, wall
+    lists = emulator.requests("GET", "/api/v1/snapshots/")
+    assert len(lists) / 16 <= 3.0, len(lists)
+
+
+def test_provider_pickles_small_and_by_reference(provider_values):
+    value = provider_values[SNAPSHOT_TYPE]
+    raw = base64.b64decode(value)
+    assert len(value) < 400
+    assert b"pulumi_vpsorg.snapshot" in raw and b"_SnapshotProvider" in raw
+    assert b"vps_" not in raw and b"Client" not in raw
+
+
+# ----- the program side, under pulumi.runtime.set_mocks -------------------------------------------------------
+
+
+@pytest.mark.parametrize("preview", [True, False])
+def test_program_registers_typed_inputs(preview):
+    def program():
+        snap = Snapshot("pre-upgrade", server_id=12345, name="pre-upgrade", description="d", wait_timeout="30m")
+        return snap.snapshot_id
+
+    recorder = run_program(program, preview=preview)
+    [res] = recorder.resources
+    assert res.typ == SNAPSHOT_TYPE and res.name == "pre-upgrade"
+    assert {k: res.inputs[k] for k in ("server_id", "name", "description", "wait_timeout")} == {
+        "server_id": 12345, "name": "pre-upgrade", "description": "d", "wait_timeout": "30m"}
+
+
+def test_get_reads_by_id():
+    def program():
+        return Snapshot.get("known", "801").id
+
+    recorder = run_program(program)
+    [res] = recorder.resources
+    assert res.resource_id == "801" and res.typ == SNAPSHOT_TYPE
