@@ -1,0 +1,146 @@
+"""SnapshotRestore, driven through `python -m pulumi.dynamic` over gRPC as the engine drives it."""
+
+from __future__ import annotations
+
+import grpc
+import pytest
+from pulumi.output import Unknown
+
+from pulumi_vpsorg import Snapshot, SnapshotRestore
+
+from _engine import RESTORE_TYPE, SNAPSHOT_TYPE, UNKNOWN, run_program, urn
+from conftest import TOKEN
+
+R = urn(RESTORE_TYPE, "rollback")
+
+
+def _snapshot(api, server_id: int = 12345, name: str = "good", ready: bool = True) -> int:
+    reply = api.emu.handle("POST", "/api/v1/snapshots/", f"Bearer {TOKEN}",
+                           f'{{"server_id": {server_id}, "name": "{name}"}}'.encode())
+    if ready:
+        for s in api.emu._state["snapshots"].values():
+            s["ready_at"] = 0
+    return reply.body["id"]
+
+
+def _restores(api) -> list[dict]:
+    return [r for r in api.emu.log if r["path"].endswith("/restore/")]
+
+
+def test_restore_once_and_wait_for_the_server(host, api, restore_props):
+    sid = _snapshot(api)
+    api.emu.log.clear()
+    inputs, failures = host.check(R, {}, restore_props(snapshot_id=float(sid), triggers=["release-1"]))
+    assert failures == [] and inputs["snapshot_id"] == sid
+    id_, outs = host.create(R, inputs)
+    assert id_.startswith(f"{sid}@")
+    assert outs["server_id"] == 12345 and outs["server_name"] == "web-server-01"
+    assert outs["server_status"] == "active" and "being restored" in outs["message"]
+    assert outs["restored_at"].endswith("Z") and outs["triggers"] == ["release-1"]
+    assert [(r["method"], r["path"], r.get("json")) for r in _restores(api)] == [
+        ("POST", f"/api/v1/snapshots/{sid}/restore/", None)]
+    assert {r["path"] for r in api.emu.requests("GET")} == {"/api/v1/servers/"}
+
+    # a second up with the same inputs: no change, so the engine calls nothing else
+    same = restore_props(snapshot_id=sid, triggers=["release-1"], wait=False, wait_timeout="5m")
+    d = host.diff(R, id_, outs, same)
+    assert d.changes == d.DIFF_NONE
+    # new triggers replace (and so restore again); a new snapshot too
+    d = host.diff(R, id_, outs, restore_props(snapshot_id=sid, triggers=["release-2"]))
+    assert list(d.replaces) == ["triggers"]
+    d = host.diff(R, id_, outs, restore_props(snapshot_id=sid + 1, triggers=["release-1"]))
+    assert list(d.replaces) == ["snapshot_id"]
+
+    # refresh and destroy never call the API
+    api.emu.log.clear()
+    rid, routs = host.read(R, id_, outs)
+    assert rid == id_ and routs == outs
+    host.delete(R, id_, outs)
+    assert api.emu.log == []
+    assert len(api.emu.snapshots()) == 1  # destroy leaves the snapshot alone
+
+
+def test_restore_without_wait_returns_at_once(host, api, restore_props):
+    sid = _snapshot(api)
+    _, outs = host.create(R, host.check(R, {}, restore_props(snapshot_id=sid, wait=False))[0])
+    assert outs["server_status"] == "restoring"
+    assert api.emu.requests("GET", "/api/v1/servers/") == []
+
+
+def test_unfinished_snapshot_fails_clearly_after_one_post(host, api, restore_props):
+    api.emu.snapshot_seconds = 60
+    sid = _snapshot(api, ready=False)
+    with pytest.raises(grpc.RpcError) as e:
+        host.create(R, host.check(R, {}, restore_props(snapshot_id=sid))[0])
+    msg = e.value.details()
+    assert "HTTP 400" in msg and "only a completed snapshot can be restored" in msg
+    assert "wait for the running operation" in msg
+    assert len(_restores(api)) == 1
+
+
+def test_restore_is_never_retried_on_a_server_error(host, api, restore_props):
+    sid = _snapshot(api)
+    api.emu.inject(status=503, count=3, retry_after=0, method="POST")
+    with pytest.raises(grpc.RpcError) as e:
+        host.create(R, host.check(R, {}, restore_props(snapshot_id=sid))[0])
+    assert "HTTP 503" in e.value.details()
+    assert len(_restores(api)) == 1
+
+
+def test_missing_snapshot(host, api, restore_props):
+    with pytest.raises(grpc.RpcError) as e:
+        host.create(R, host.check(R, {}, restore_props(snapshot_id=4242))[0])
+    assert "HTTP 404" in e.value.details() and "Snapshot 4242 does not exist" in e.value.details()
+
+
+def test_wait_timeout_still_records_the_restore(host, api, restore_props):
+    api.emu.restore_seconds = 5
+    sid = _snapshot(api)
+    id_, outs = host.create(R, host.check(R, {}, restore_props(snapshot_id=sid, wait_timeout="1s"))[0])
+    assert outs["server_status"] == "restoring"
+    assert "still restoring" in outs["message"] and "will not be sent again" in outs["message"]
+    assert len(_restores(api)) == 1
+
+
+@pytest.mark.parametrize(
+    "props, prop, words",
+    [
+        ({}, "snapshot_id", "snapshot_id is required"),
+        ({"snapshot_id": "abc"}, "snapshot_id", "positive whole number"),
+        ({"snapshot_id": 801.5}, "snapshot_id", "got 801.5"),
+        ({"snapshot_id": 801, "triggers": "x"}, "triggers", "triggers must be a list"),
+        ({"snapshot_id": 801, "wait": "yes"}, "wait", "wait must be true or false"),
+        ({"snapshot_id": 801, "wait_timeout": "later"}, "wait_timeout", "is not a duration"),
+    ],
+)
+def test_bad_inputs(host, api, restore_props, props, prop, words):
+    _, failures = host.check(R, {}, restore_props(**props))
+    assert len(failures) == 1 and failures[0][0] == prop and words in failures[0][1], failures
+    assert api.emu.log == []
+
+
+def test_unknowns_in_preview(host, api, restore_props):
+    _, failures = host.check(R, {}, restore_props(snapshot_id=UNKNOWN, triggers=UNKNOWN))
+    assert failures == []
+    old = restore_props(snapshot_id=801, triggers=["a"], server_id=12345)
+    d = host.diff(R, "801@t", old, restore_props(snapshot_id=UNKNOWN, triggers=["a"]))
+    assert list(d.replaces) == ["snapshot_id"]
+    assert api.emu.log == []
+
+
+@pytest.mark.parametrize("preview", [True, False])
+def test_program_wires_a_snapshot_into_a_restore(preview):
+    def program():
+        snap = Snapshot("pre-upgrade", server_id=12345, name="pre-upgrade")
+        return SnapshotRestore("rollback", snapshot_id=snap.snapshot_id, triggers=["r1"], wait=True,
+                               wait_timeout="30m").id
+
+    recorder = run_program(program, preview=preview)
+    by_type = {r.typ: r for r in recorder.resources}
+    restore = by_type[RESTORE_TYPE]
+    assert set(by_type) == {SNAPSHOT_TYPE, RESTORE_TYPE}
+    assert restore.inputs["triggers"] == ["r1"] and restore.inputs["wait_timeout"] == "30m"
+    if preview:
+        assert isinstance(restore.inputs["snapshot_id"], Unknown)  # unknown until the snapshot exists
+    else:
+        assert restore.inputs["snapshot_id"] == 801
