@@ -101,7 +101,7 @@ class Recorder(pulumi.runtime.Mocks):
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[Optional[str], dict[str, Any]]:
         self.resources.append(args)
         outs = dict(args.inputs)
-        if args.typ == SNAPSHOT_TYPE and args.resource_id is None:
+        if args.typ == SNAPSHOT_TYPE and not args.resource_id:
             outs.update(snapshot_id=801, status="completed", server_name="web-server-01")
         return (args.resource_id or f"{args.name}-id"), outs
 
