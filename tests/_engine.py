@@ -93,15 +93,19 @@ def urn(type_: str, name: str) -> str:
 
 
 class Recorder(pulumi.runtime.Mocks):
-    """Records every resource a program registers; outputs echo the inputs, ids are made up."""
+    """Records every resource a program registers; outputs echo the inputs, ids are made up.
 
-    def __init__(self) -> None:
+    In up mode a new snapshot also gets the outputs the provider computes; in preview those stay unknown.
+    """
+
+    def __init__(self, preview: bool = False) -> None:
+        self.preview = preview
         self.resources: list[pulumi.runtime.MockResourceArgs] = []
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[Optional[str], dict[str, Any]]:
         self.resources.append(args)
         outs = dict(args.inputs)
-        if args.typ == SNAPSHOT_TYPE and not args.resource_id:
+        if args.typ == SNAPSHOT_TYPE and not args.resource_id and not self.preview:
             outs.update(snapshot_id=801, status="completed", server_name="web-server-01")
         return (args.resource_id or f"{args.name}-id"), outs
 
@@ -111,7 +115,7 @@ class Recorder(pulumi.runtime.Mocks):
 
 def run_program(program: Callable[[], Any], *, preview: bool = False) -> Recorder:
     """Run ``program`` as a Pulumi program under mocks; returns the recorder of what it registered."""
-    recorder = Recorder()
+    recorder = Recorder(preview)
     pulumi.runtime.set_mocks(recorder, preview=preview)
     pulumi.runtime.test(program)()
     return recorder
