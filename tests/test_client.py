@@ -1,0 +1,291 @@
+"""The API client: the exact requests it sends, how it reads answers and errors, and when it retries."""
+
+from __future__ import annotations
+
+import json
+import logging
+from email.utils import format_datetime
+from datetime import datetime, timedelta, timezone
+
+import httpx
+import pytest
+import respx
+
+from pulumi_vpsorg import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    Client,
+    ConfigurationError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+    SnapshotLimitError,
+)
+
+BASE = "https://admin.vps.org/api/v1"
+TOKEN = "vps_secret_abcdef123456"
+SNAP = {"id": 801, "server": {"id": 12345, "name": "web-server-01"}, "name": "pre-migration-snapshot",
+        "status": "completed", "size_mb": 5120, "created_at": "2025-01-15T18:30:00Z",
+        "description": "Before major migration"}
+
+
+@pytest.fixture
+def sleeps() -> list[float]:
+    return []
+
+
+@pytest.fixture
+def client(sleeps):
+    c = Client(TOKEN, sleep=sleeps.append)
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def mock():
+    with respx.mock(base_url=BASE, assert_all_called=False) as m:
+        yield m
+
+
+# ----- requests as sent ------------------------------------------------------------------------------------
+
+
+def test_list_sends_the_documented_request(client, mock):
+    route = mock.get("/snapshots/").respond(200, json={"count": 1, "results": [SNAP]})
+    [snap] = client.list_snapshots(server_id=12345.0)
+    req = route.calls.last.request
+    assert req.method == "GET" and req.url.path == "/api/v1/snapshots/"
+    assert dict(req.url.params) == {"server_id": "12345"}
+    assert req.headers["Authorization"] == f"Bearer {TOKEN}" and req.headers["Accept"] == "application/json"
+    assert snap.id == 801 and snap.server_id == 12345 and snap.size_mb == 5120 and snap.is_completed
+
+
+def test_list_without_server_sends_no_query(client, mock):
+    route = mock.get("/snapshots/").respond(200, json={"count": 0, "results": []})
+    assert client.list_snapshots() == []
+    assert route.calls.last.request.url.query == b""
+
+
+def test_list_follows_next_and_accepts_a_bare_list(client, mock):
+    page2 = f"{BASE}/snapshots/?page=2&server_id=12345"
+    mock.get("/snapshots/", params={"page": "2"}).respond(200, json=[dict(SNAP, id=803)])
+    mock.get("/snapshots/").respond(200, json={"count": 3, "next": page2, "results": [SNAP, dict(SNAP, id=802)]})
+    assert [s.id for s in client.list_snapshots(server_id=12345)] == [801, 802, 803]
+
+
+def test_next_link_to_another_host_is_not_followed(client, mock):
+    mock.get("/snapshots/").respond(200, json={"results": [], "next": "https://evil.example/steal?page=2"})
+    with pytest.raises(APIError, match="another host"):
+        client.list_snapshots()
+
+
+def test_unknown_fields_and_statuses_are_kept(client, mock):
+    mock.get("/snapshots/").respond(200, json={"results": [dict(SNAP, status="archiving", region="eu")]})
+    [snap] = client.list_snapshots()
+    assert snap.status == "archiving" and snap.is_failed and snap.model_extra == {"region": "eu"}
+
+
+def test_create_posts_integer_server_id_and_parses_201(client, mock):
+    body = dict(SNAP, id=802, status="in_progress", size_mb=None, message="Snapshot is being created.")
+    route = mock.post("/snapshots/").respond(201, json=body)
+    snap = client.create_snapshot(12345.0, "before-update", "Snapshot before system update")
+    req = route.calls.last.request
+    assert req.url.path == "/api/v1/snapshots/" and req.headers["Content-Type"] == "application/json"
+    sent = json.loads(req.content)
+    assert sent == {"server_id": 12345, "name": "before-update", "description": "Snapshot before system update"}
+    assert type(sent["server_id"]) is int
+    assert snap.id == 802 and snap.is_in_progress and snap.message == "Snapshot is being created."
+
+
+def test_create_without_description_sends_none(client, mock):
+    route = mock.post("/snapshots/").respond(201, json=dict(SNAP, status="in_progress"))
+    client.create_snapshot(12345, "n")
+    assert json.loads(route.calls.last.request.content) == {"server_id": 12345, "name": "n"}
+
+
+def test_restore_posts_without_body(client, mock):
+    route = mock.post("/snapshots/801/restore/").respond(200, json={
+        "status": "success", "message": "Server is being restored from snapshot.",
+        "snapshot": {"id": 801, "name": "pre-migration-snapshot", "created_at": "2025-01-15T18:30:00Z"},
+        "server": {"id": 12345, "name": "web-server-01", "status": "restoring"}})
+    resp = client.restore_snapshot(801)
+    assert route.calls.last.request.content == b""
+    assert resp.server.status == "restoring" and resp.snapshot.id == 801
+
+
+@pytest.mark.parametrize("status", [204, 200, 202])
+def test_delete_accepts_204_200_202(client, mock, status):
+    route = mock.delete("/snapshots/801/").respond(status)
+    client.delete_snapshot(801)
+    assert route.calls.last.request.url.path == "/api/v1/snapshots/801/"
+
+
+def test_list_servers_with_filters(client, mock):
+    route = mock.get("/servers/").respond(200, json={"count": 1, "results": [
+        {"id": 12345, "name": "web-server-01", "status": "active", "plan": {"id": 1}}]})
+    [server] = client.list_servers(status="active", location="us-west")
+    assert dict(route.calls.last.request.url.params) == {"status": "active", "location": "us-west"}
+    assert server.status == "active"
+
+
+# ----- errors ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "status, body, cls, words",
+    [
+        (400, {"name": ["Invalid characters."]}, BadRequestError, "name: Invalid characters"),
+        (401, {"detail": "Invalid token."}, AuthenticationError, "VPSORG_TOKEN"),
+        (403, {"detail": "Token lacks scope."}, PermissionDeniedError, "permission"),
+        (404, {"detail": "Not found."}, NotFoundError, "Server 12345 does not exist"),
+        (429, {"detail": "Throttled."}, RateLimitError, "rate limiting"),
+        (500, "<html>oops</html>", ServerError, "<html>oops</html>"),
+        (418, {"error": "teapot"}, APIError, "HTTP 418: teapot"),
+    ],
+)
+def test_each_status_has_its_error(client, mock, status, body, cls, words):
+    kwargs = {"json": body} if isinstance(body, dict) else {"text": body}
+    mock.post("/snapshots/").respond(status, **kwargs)
+    with pytest.raises(cls) as e:
+        client.create_snapshot(12345, "n")
+    assert type(e.value) is cls and e.value.status_code == status
+    assert words in str(e.value) and f"HTTP {status}" in str(e.value)
+
+
+def test_400_at_the_limit_is_its_own_error(client, mock):
+    mock.post("/snapshots/").respond(400, json={"detail": "Maximum 5 snapshots per server reached"})
+    with pytest.raises(SnapshotLimitError, match="at most 5 snapshots"):
+        client.create_snapshot(12345, "n")
+
+
+@pytest.mark.parametrize(
+    "body, said",
+    [
+        ({"detail": "a", "error": "b"}, "a"),
+        ({"error": "b", "message": "c"}, "b"),
+        ({"message": "c", "non_field_errors": ["d"]}, "c"),
+        ({"non_field_errors": ["d", "e"]}, "d; e"),
+        ({"name": ["too long"], "server_id": ["required"]}, "name: too long; server_id: required"),
+        ({"error": {"message": "nested"}}, "nested"),
+    ],
+)
+def test_error_body_is_read_in_order(client, mock, body, said):
+    mock.get("/snapshots/").respond(400, json=body)
+    with pytest.raises(BadRequestError) as e:
+        client.list_snapshots()
+    assert e.value.api_message == said
+
+
+def test_token_never_appears(client, mock, caplog):
+    caplog.set_level(logging.DEBUG, logger="pulumi_vpsorg")
+    caplog.set_level(logging.DEBUG, logger="httpx")
+    mock.get("/snapshots/").respond(401, json={"detail": f"Token {TOKEN} is revoked"})
+    with pytest.raises(AuthenticationError) as e:
+        client.list_snapshots()
+    assert TOKEN not in str(e.value) and "***" in str(e.value)
+    assert TOKEN not in repr(client) and TOKEN not in caplog.text
+
+
+# ----- retries ---------------------------------------------------------------------------------------------
+
+
+def test_get_retries_5xx_with_capped_jittered_backoff(client, mock, sleeps):
+    mock.get("/snapshots/").mock(side_effect=[httpx.Response(503), httpx.Response(502), httpx.Response(500),
+                                              httpx.Response(200, json={"results": []})])
+    assert client.list_snapshots() == []
+    assert len(sleeps) == 3
+    for attempt, delay in enumerate(sleeps):
+        assert 0.5 * 0.5 * 2**attempt <= delay <= 0.5 * 2**attempt
+
+
+def test_backoff_is_capped(sleeps, mock):
+    c = Client(TOKEN, sleep=sleeps.append, max_retries=8, backoff_cap=2.0)
+    mock.get("/snapshots/").respond(500)
+    with pytest.raises(ServerError):
+        c.list_snapshots()
+    assert len(sleeps) == 8 and max(sleeps) <= 2.0
+
+
+def test_retry_after_seconds_and_date_are_honoured_and_capped(client, mock, sleeps):
+    soon = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=30), usegmt=True)
+    mock.get("/snapshots/").mock(side_effect=[
+        httpx.Response(429, headers={"Retry-After": "7"}),
+        httpx.Response(429, headers={"Retry-After": soon}),
+        httpx.Response(503, headers={"Retry-After": "3600"}),
+        httpx.Response(200, json={"results": []})])
+    client.list_snapshots()
+    assert sleeps[0] == 7 and 25 <= sleeps[1] <= 30 and sleeps[2] == 60
+
+
+def test_retries_give_up_after_max_retries(client, mock, sleeps):
+    route = mock.get("/snapshots/").respond(429)
+    with pytest.raises(RateLimitError):
+        client.list_snapshots()
+    assert route.call_count == 5 and len(sleeps) == 4
+
+
+def test_get_and_delete_retry_connection_errors(client, mock):
+    mock.get("/snapshots/").mock(side_effect=[httpx.ReadError("reset"), httpx.Response(200, json={"results": []})])
+    mock.delete("/snapshots/801/").mock(side_effect=[httpx.ConnectError("refused"), httpx.Response(204)])
+    client.list_snapshots()
+    client.delete_snapshot(801)
+
+
+def test_create_is_not_retried_when_it_may_have_arrived(client, mock):
+    route = mock.post("/snapshots/").mock(side_effect=[httpx.Response(500)])
+    with pytest.raises(ServerError):
+        client.create_snapshot(12345, "n")
+    assert route.call_count == 1
+    route = mock.post("/snapshots/").mock(side_effect=httpx.ReadTimeout("slow"))
+    with pytest.raises(APITimeoutError) as e:
+        client.create_snapshot(12345, "n")
+    assert route.call_count == 2 and e.value.maybe_sent  # the same route: one call each time
+
+
+def test_create_is_retried_when_the_connection_never_opened(client, mock):
+    route = mock.post("/snapshots/").mock(side_effect=[httpx.ConnectError("refused"),
+                                                       httpx.Response(201, json=dict(SNAP, status="in_progress"))])
+    assert client.create_snapshot(12345, "n").id == 801
+    assert route.call_count == 2
+
+
+def test_restore_is_never_retried(client, mock):
+    route = mock.post("/snapshots/801/restore/").mock(side_effect=httpx.ConnectError("refused"))
+    with pytest.raises(APIConnectionError) as e:
+        client.restore_snapshot(801)
+    assert route.call_count == 1 and not e.value.maybe_sent
+
+
+# ----- configuration ---------------------------------------------------------------------------------------
+
+
+def test_missing_token_fails_before_any_request(mock):
+    with pytest.raises(ConfigurationError, match="VPSORG_TOKEN"):
+        Client()
+    assert not mock.calls
+
+
+def test_token_and_endpoint_from_environment(monkeypatch):
+    monkeypatch.setenv("VPSORG_TOKEN", TOKEN)
+    monkeypatch.setenv("VPSORG_ENDPOINT", "http://127.0.0.1:8080/api/v1/")
+    c = Client()
+    assert c.endpoint == "http://127.0.0.1:8080/api/v1"
+    with respx.mock(base_url="http://127.0.0.1:8080/api/v1") as m:
+        route = m.get("/servers/").respond(200, json={"results": []})
+        c.list_servers()
+    assert route.calls.last.request.url.path == "/api/v1/servers/"
+
+
+def test_default_endpoint_and_timeouts():
+    c = Client(TOKEN, timeout=12, connect_timeout=3)
+    assert c.endpoint == BASE
+    assert c._http.timeout.read == 12 and c._http.timeout.connect == 3
+
+
+def test_bad_endpoint_is_a_configuration_error():
+    with pytest.raises(ConfigurationError, match="not an http"):
+        Client(TOKEN, "admin.vps.org")
