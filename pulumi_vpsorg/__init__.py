@@ -2,8 +2,11 @@
 
     from pulumi_vpsorg import Snapshot, SnapshotRestore
 
-Importing this package registers nothing and connects nowhere.
+Importing this package registers nothing and connects nowhere. The resources (and so ``pulumi``) load on first
+use, so the ``vpsorg`` command line and plain API scripts start fast.
 """
+
+from typing import TYPE_CHECKING, Any
 
 from .client import DEFAULT_ENDPOINT, Client, __version__
 from .errors import (
@@ -23,8 +26,23 @@ from .errors import (
     WaitTimeoutError,
 )
 from .models import RestoreResponse, Server, Snapshot as SnapshotInfo, SnapshotCreated
-from .restore import SnapshotRestore
-from .snapshot import Snapshot
+
+if TYPE_CHECKING:
+    from .restore import SnapshotRestore
+    from .snapshot import Snapshot
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Snapshot":
+        from .snapshot import Snapshot
+
+        return Snapshot
+    if name == "SnapshotRestore":
+        from .restore import SnapshotRestore
+
+        return SnapshotRestore
+    raise AttributeError(f"module 'pulumi_vpsorg' has no attribute {name!r}")
+
 
 __all__ = [
     "APIConnectionError",

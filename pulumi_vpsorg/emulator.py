@@ -504,5 +504,7 @@ def serve(emulator: Emulator, host: str = "127.0.0.1", port: int = 0) -> Emulato
     """Serve ``emulator`` over HTTP on a background thread; ``port=0`` picks a free port."""
     server = EmulatorServer((host, port), _Handler)
     server.emulator = emulator
-    threading.Thread(target=server.serve_forever, name="vpsorg-emulator", daemon=True).start()
+    threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="vpsorg-emulator", daemon=True
+    ).start()
     return server

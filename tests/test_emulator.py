@@ -1,0 +1,176 @@
+"""The emulator, through real HTTP: documented behaviour, faults, persistence and the `vpsorg emulator` process."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from pulumi_vpsorg.emulator import Emulator, serve
+
+TOKEN = "vps_emu"
+H = {"Authorization": f"Bearer {TOKEN}"}
+
+
+@pytest.fixture
+def http():
+    emulator = Emulator(token=TOKEN, snapshot_seconds=0.3, restore_seconds=0.3)
+    server = serve(emulator)
+    with httpx.Client(base_url=server.endpoint + "/", headers=H) as c:
+        c.emu = emulator  # type: ignore[attr-defined]
+        c.root = server.endpoint[: -len("/api/v1")]  # type: ignore[attr-defined]
+        yield c
+    server.close()
+
+
+def _create(http, server_id=12345, name="snap", **extra):
+    return http.post("snapshots/", json={"server_id": server_id, "name": name, **extra})
+
+
+def test_auth(http):
+    assert http.get("snapshots/", headers={"Authorization": ""}).status_code == 401
+    r = http.get("snapshots/", headers={"Authorization": "Bearer other"})
+    assert r.status_code == 401 and r.json() == {"detail": "Invalid token."}
+
+
+def test_any_token_without_token_flag():
+    server = serve(Emulator())
+    try:
+        assert httpx.get(server.endpoint + "/servers/", headers={"Authorization": "Bearer x"}).status_code == 200
+        assert httpx.get(server.endpoint + "/servers/").status_code == 401
+    finally:
+        server.close()
+
+
+def test_documented_servers(http):
+    body = http.get("servers/").json()
+    names = {s["id"]: s["name"] for s in body["results"]}
+    assert names[12345] == "web-server-01" and names[12346] == "db-server-01" and len(names) >= 4
+    assert all(s["status"] == "active" for s in body["results"])
+    assert http.get("servers/", params={"location": "eu-central"}).json()["count"] == 2
+
+
+def test_snapshot_lifecycle(http):
+    r = _create(http, description="d")
+    assert r.status_code == 201
+    body = r.json()
+    assert body["status"] == "in_progress" and body["size_mb"] is None and "3-10 minutes" in body["message"]
+    assert body["server"] == {"id": 12345, "name": "web-server-01"}
+    time.sleep(0.35)
+    [snap] = http.get("snapshots/", params={"server_id": 12345}).json()["results"]
+    assert snap["status"] == "completed" and snap["size_mb"] > 0
+    assert http.get("snapshots/", params={"server_id": 12346}).json()["results"] == []
+    r = http.post(f"snapshots/{body['id']}/restore/")
+    assert r.status_code == 200 and r.json()["server"]["status"] == "restoring"
+    assert http.post(f"snapshots/{body['id']}/restore/").status_code == 400  # already restoring
+    assert http.get("servers/").json()["results"][0]["status"] == "restoring"
+    time.sleep(0.35)
+    assert http.get("servers/").json()["results"][0]["status"] == "active"
+    r = http.delete(f"snapshots/{body['id']}/")
+    assert r.status_code == 204 and r.content == b""
+    assert http.delete(f"snapshots/{body['id']}/").status_code == 404
+    assert http.post(f"snapshots/{body['id']}/restore/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "payload, field",
+    [
+        ({"server_id": "12345", "name": "n"}, "server_id"),
+        ({"server_id": 12345.0, "name": "n"}, "server_id"),
+        ({"server_id": 12345, "name": "bad name"}, "name"),
+        ({"name": "n"}, "server_id"),
+        ({"server_id": 12345}, "name"),
+        ({"server_id": 12345, "name": "n", "description": 3}, "description"),
+    ],
+)
+def test_bad_parameters(http, payload, field):
+    r = http.post("snapshots/", json=payload)
+    assert r.status_code == 400 and field in r.json()
+
+
+def test_unknown_server_and_limit(http):
+    assert _create(http, server_id=1).status_code == 404
+    for i in range(5):
+        assert _create(http, name=f"s{i}").status_code == 201
+    r = _create(http, name="s5")
+    assert r.status_code == 400 and "limit" in r.json()["detail"]
+
+
+def test_restore_of_unfinished_snapshot_and_delete_in_progress(http):
+    sid = _create(http).json()["id"]
+    assert http.post(f"snapshots/{sid}/restore/").status_code == 400
+    assert http.delete(f"snapshots/{sid}/").status_code == 400
+
+
+def test_pagination(http):
+    http.emu.page_size = 2
+    for i in range(5):
+        _create(http, server_id=12345 + i, name=f"s{i}")
+    first = http.get("snapshots/").json()
+    assert first["count"] == 5 and len(first["results"]) == 2
+    second = httpx.get(first["next"], headers=H).json()
+    assert [s["name"] for s in second["results"]] == ["s2", "s3"]
+
+
+def test_faults(http):
+    http.post(http.root + "/_emulator/faults", json={"status": 429, "count": 2, "retry_after": 1.5, "method": "GET"})
+    r = http.get("servers/")
+    assert r.status_code == 429 and r.headers["Retry-After"] == "1.5"
+    assert http.post("snapshots/", json={}).status_code == 400  # POST does not match the GET fault
+    assert http.get("servers/").status_code == 429 and http.get("servers/").status_code == 200
+    http.post(http.root + "/_emulator/faults", json={"drop_after_create": 1})
+    with pytest.raises(httpx.RemoteProtocolError):
+        _create(http)
+    assert len(http.emu.snapshots()) == 1  # performed, then dropped
+    http.post(http.root + "/_emulator/faults", json={"fail_snapshots": 1})
+    _create(http, name="bad")
+    time.sleep(0.35)
+    statuses = {s["name"]: s["status"] for s in http.get("snapshots/").json()["results"]}
+    assert statuses == {"snap": "completed", "bad": "failed"}
+    http.post(http.root + "/_emulator/faults", json={"latency": 0.2})
+    t = time.monotonic()
+    http.get("servers/")
+    assert time.monotonic() - t >= 0.2
+    stats = http.get(http.root + "/_emulator/stats").json()
+    assert {"requests", "snapshots"} <= set(stats) and stats["snapshots"][0]["ready_at"] > 0
+
+
+def test_in_process_transport_needs_no_socket():
+    emulator = Emulator(token=TOKEN, snapshot_seconds=0)
+    with httpx.Client(transport=emulator.transport(), base_url="http://emulator/api/v1/", headers=H) as c:
+        assert c.post("snapshots/", json={"server_id": 12346, "name": "n"}).status_code == 201
+        assert c.get("snapshots/").json()["results"][0]["status"] == "completed"
+
+
+def _start(*args: str) -> tuple[subprocess.Popen, str]:
+    proc = subprocess.Popen([sys.executable, "-m", "pulumi_vpsorg.cli", "emulator", "--port", "0", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    endpoint = proc.stdout.readline().strip()
+    assert endpoint.startswith("http://127.0.0.1:") and endpoint.endswith("/api/v1")
+    return proc, endpoint
+
+
+def test_cli_emulator_keeps_state_across_restarts_and_stops_on_sigterm(tmp_path):
+    state = str(tmp_path / "state.json")
+    proc, endpoint = _start("--state", state, "--snapshot-seconds", "0", "--token", TOKEN)
+    try:
+        r = httpx.post(endpoint + "/snapshots/", json={"server_id": 12345, "name": "kept"}, headers=H)
+        assert r.status_code == 201
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+    assert json.load(open(state))["snapshots"]
+    assert not [f for f in os.listdir(tmp_path) if f != "state.json"]  # atomic writes leave no temp files
+    proc, endpoint = _start("--state", state, "--token", TOKEN)
+    try:
+        results = httpx.get(endpoint + "/snapshots/", headers=H).json()["results"]
+        assert [(s["name"], s["status"]) for s in results] == [("kept", "completed")]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=10) == 0
