@@ -236,6 +236,8 @@ def wait_for_snapshot(
     """
     if snapshot.is_completed:
         return snapshot
+    if on_poll is not None:
+        on_poll(snapshot, 0.0)
     server_id = snapshot.server_id
     latest: dict[str, Snapshot] = {"snap": snapshot}
 
