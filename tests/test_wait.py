@@ -1,0 +1,128 @@
+"""Shared waiting: durations, the poll schedule, one list call per server per tick, and what a wait raises."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from pulumi_vpsorg import Client, SnapshotFailedError, WaitTimeoutError
+from pulumi_vpsorg.emulator import Emulator
+from pulumi_vpsorg.models import Snapshot
+from pulumi_vpsorg.wait import (
+    default_poll_interval,
+    list_snapshots_shared,
+    parse_duration,
+    wait_for_restore,
+    wait_for_snapshot,
+)
+
+TOKEN = "vps_wait"
+
+
+@pytest.mark.parametrize(
+    "value, seconds",
+    [(90, 90.0), (2.5, 2.5), ("45", 45.0), ("90s", 90.0), ("20m", 1200.0), ("1h", 3600.0), ("1h30m", 5400.0),
+     ("500ms", 0.5), (" 2M ", 120.0)],
+)
+def test_parse_duration(value, seconds):
+    assert parse_duration(value) == seconds
+
+
+@pytest.mark.parametrize("value", ["", "soon", "10x", "m5", "1h-5m", 0, -1, True, "25h", None, [1]])
+def test_parse_duration_rejects(value):
+    with pytest.raises(ValueError):
+        parse_duration(value)
+
+
+def test_schedule_starts_fast_and_backs_off_to_a_cap():
+    assert default_poll_interval(0) == 0.5 and default_poll_interval(30) == 1.0
+    assert all(default_poll_interval(t) <= 1.0 for t in range(60))
+    assert default_poll_interval(300) == 10.0 and default_poll_interval(10_000) == 15.0
+
+
+def _setup(seconds: float = 0.6):
+    emu = Emulator(token=TOKEN, snapshot_seconds=seconds, restore_seconds=seconds)
+    return emu, Client(TOKEN, "http://emulator/api/v1", transport=emu.transport())
+
+
+def test_waiters_on_one_server_share_each_poll():
+    emu, api = _setup()
+    snaps = [api.create_snapshot(12345 + i % 2, f"s{i}") for i in range(8)]
+    emu.log.clear()
+    done: list[Snapshot] = []
+    threads = [threading.Thread(target=lambda s=s: done.append(wait_for_snapshot(api, s, timeout=10,
+                                                                             poll_interval=lambda _: 0.1)))
+               for s in snaps]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(done) == 8 and all(s.is_completed for s in done)
+    polls = emu.requests("GET", "/api/v1/snapshots/")
+    per_server = {q: sum(1 for p in polls if p["query"]["server_id"] == q) for q in ("12345", "12346")}
+    assert all(n <= 10 for n in per_server.values()), per_server  # ~0.6 s / 0.1 s ticks, not 4 waiters x ticks
+
+
+def test_a_waiter_never_judges_by_a_list_older_than_itself():
+    emu, api = _setup(seconds=0.3)
+    first = api.create_snapshot(12345, "first")
+    result: dict[str, Snapshot] = {}
+    t = threading.Thread(target=lambda: result.setdefault("a", wait_for_snapshot(api, first, timeout=5)))
+    t.start()
+    emu.latency = 0.2  # polls now take a while, so the next create lands during one
+    second = api.create_snapshot(12345, "second")
+    emu.latency = 0
+    assert wait_for_snapshot(api, second, timeout=5).is_completed
+    t.join()
+    assert result["a"].is_completed
+
+
+def test_timeout_carries_the_last_seen_snapshot():
+    emu, api = _setup(seconds=5)
+    snap = api.create_snapshot(12345, "slow")
+    with pytest.raises(WaitTimeoutError) as e:
+        wait_for_snapshot(api, snap, timeout=0.3, poll_interval=lambda _: 0.05)
+    assert e.value.last_seen.id == snap.id and e.value.last_seen.status == "in_progress"
+    assert "still being created" in str(e.value)
+
+
+def test_failure_carries_the_failed_snapshot():
+    emu, api = _setup(seconds=0.1)
+    emu.inject(fail_snapshots=1)
+    snap = api.create_snapshot(12345, "doomed")
+    with pytest.raises(SnapshotFailedError) as e:
+        wait_for_snapshot(api, snap, timeout=5, poll_interval=lambda _: 0.05)
+    assert e.value.snapshot.status == "failed"
+
+
+def test_transient_errors_are_waited_out():
+    emu, api = _setup(seconds=0.2)
+    api.max_retries = 0
+    snap = api.create_snapshot(12345, "n")
+    emu.inject(status=503, count=3, method="GET")
+    assert wait_for_snapshot(api, snap, timeout=5, poll_interval=lambda _: 0.05).is_completed
+
+
+def test_restore_wait_and_progress():
+    emu, api = _setup(seconds=0.3)
+    snap = wait_for_snapshot(api, api.create_snapshot(12345, "n"), timeout=5)
+    api.restore_snapshot(snap.id)
+    seen: list[str] = []
+    server = wait_for_restore(api, 12345, timeout=5, poll_interval=lambda _: 0.05,
+                              on_poll=lambda s, _: seen.append(s.status))
+    assert server.status == "active" and seen[0] == "restoring"
+
+
+def test_shared_list_batches_concurrent_reads():
+    emu, api = _setup()
+    for i in range(4):
+        api.create_snapshot(12345, f"s{i}")
+    emu.log.clear()
+    out: list[int] = []
+    threads = [threading.Thread(target=lambda: out.append(len(list_snapshots_shared(api, 12345)))) for _ in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert out == [4] * 10 and len(emu.requests("GET")) <= 2
