@@ -17,8 +17,8 @@ from typing import Any, Callable, Optional, Sequence, TextIO
 from .client import Client, DEFAULT_ENDPOINT
 from .errors import ConfigurationError, VpsorgError, WaitTimeoutError
 from .models import Server, Snapshot, snapshot_name_problem
-from .operations import delete_snapshot, restore_snapshot, take_snapshot
-from .wait import format_duration, parse_duration
+from .operations import delete_snapshot, take_snapshot
+from .wait import format_duration, parse_duration, wait_for_restore
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_TIMEOUT = 0, 1, 2, 3
 
@@ -225,24 +225,24 @@ def _cmd_delete(args: argparse.Namespace) -> int:
 
 
 def _restore(args: argparse.Namespace, api: Client, snap_id: int) -> int:
-    progress = _Progress(sys.stderr)
-    try:
-        response, server = restore_snapshot(
-            api,
-            snap_id,
-            wait=args.wait,
-            timeout=args.timeout,
-            on_poll=lambda s, t: progress.update(
-                f"server {s.id if s else '?'} {s.name if s else ''}: {s.status if s else 'unknown'}",
-                (s.status or "") if s else "",
-                t,
-            ),
-        )
-    finally:
-        progress.done()
+    response = api.restore_snapshot(snap_id)  # sent once, never retried
     _say(response.message or "Restore started.")
     out = response.model_dump(mode="json", exclude_unset=True)
-    if server is not None:
+    if args.wait and response.server is not None:
+        progress = _Progress(sys.stderr)
+        try:
+            server = wait_for_restore(
+                api,
+                response.server.id,
+                timeout=args.timeout,
+                on_poll=lambda s, t: progress.update(
+                    f"server {response.server.id} {response.server.name or ''}: {s.status if s else 'unknown'}",
+                    (s.status or "") if s else "",
+                    t,
+                ),
+            )
+        finally:
+            progress.done()
         out["server"] = {"id": server.id, "name": server.name, "status": server.status}
         _say(f"Server {server.id} {server.name or ''} is {server.status}: restore finished.")
     if args.json:

@@ -1,5 +1,5 @@
-"""The jobs that the resources and the command line share: take a snapshot (adopting one of the same name),
-delete one, restore one. Each is a few client calls and a wait; none keeps state of its own.
+"""The jobs that the resources and the command line share: take a snapshot (adopting one of the same name) and
+delete one. Each is a few client calls and a wait; none keeps state of its own.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from .errors import (
     SnapshotLimitError,
     VpsorgError,
 )
-from .models import RestoreResponse, Server, Snapshot
-from .wait import PollInterval, default_poll_interval, list_snapshots_shared, wait_for_restore, wait_for_snapshot
+from .models import Snapshot
+from .wait import PollInterval, default_poll_interval, list_snapshots_shared, wait_for_snapshot
 
 SNAPSHOT_LIMIT = 5
 _POST_ATTEMPTS = 3
@@ -162,26 +162,3 @@ def delete_snapshot(
     except NotFoundError:
         return False
     return True
-
-
-def restore_snapshot(
-    client: Client,
-    snapshot_id: int,
-    *,
-    wait: bool = True,
-    timeout: float = 1800.0,
-    poll_interval: PollInterval = default_poll_interval,
-    on_poll: Optional[Callable[[Optional[Server], float], None]] = None,
-) -> tuple[RestoreResponse, Optional[Server]]:
-    """Send exactly one restore request; with ``wait``, wait until the server is no longer ``restoring``.
-
-    Returns the API's answer and the server as last seen (``None`` without ``wait``). A wait timeout raises
-    :class:`~pulumi_vpsorg.errors.WaitTimeoutError`: the restore has been accepted and goes on.
-    """
-    response = client.restore_snapshot(snapshot_id)
-    if not wait or response.server is None:
-        return response, None
-    server = wait_for_restore(
-        client, response.server.id, timeout=timeout, poll_interval=poll_interval, on_poll=on_poll
-    )
-    return response, server
