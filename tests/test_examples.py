@@ -1,0 +1,97 @@
+"""Every example project: its program under pulumi.runtime.set_mocks (preview and up), and, where the pulumi
+CLI is on PATH, `pulumi preview`, `up` and `destroy` against the emulator with a local backend."""
+
+from __future__ import annotations
+
+import os
+import runpy
+import subprocess
+import sys
+
+import pulumi
+import pytest
+from pulumi.runtime import config as runtime_config
+
+from _engine import RESTORE_TYPE, SNAPSHOT_TYPE, run_program
+from conftest import TOKEN, requires_pulumi_cli
+
+EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "examples")
+PROJECTS = ["snapshot-before-upgrade", "rollback", "ci-preview"]
+
+
+def _exec(path: str) -> None:
+    runpy.run_path(path, run_name="__main__")
+
+
+def _run_example(name: str, preview: bool, config: dict[str, str] | None = None):
+    """Config keys are namespaced by the mocks' project name, `project`."""
+    runtime_config.set_all_config(dict(config or {}))
+    try:
+        return run_program(lambda: _exec(os.path.join(EXAMPLES, name, "__main__.py")), preview=preview)
+    finally:
+        runtime_config.set_all_config({})
+
+
+@pytest.mark.parametrize("name", PROJECTS)
+def test_each_example_is_a_complete_project(name):
+    files = set(os.listdir(os.path.join(EXAMPLES, name)))
+    assert {"Pulumi.yaml", "__main__.py", "requirements.txt", "README.md"} <= files
+
+
+@pytest.mark.parametrize("preview", [True, False])
+def test_snapshot_before_upgrade(preview):
+    recorder = _run_example("snapshot-before-upgrade", preview,
+                            {"project:serverId": "12346"})
+    [snap] = recorder.resources
+    assert snap.typ == SNAPSHOT_TYPE
+    assert snap.inputs["server_id"] == 12346
+    assert snap.inputs["name"] == "pre-upgrade" and snap.inputs["wait_timeout"] == "30m"
+
+
+@pytest.mark.parametrize("preview", [True, False])
+def test_rollback_with_and_without_config(preview):
+    assert _run_example("rollback", preview).resources == []  # no snapshotId: no restore
+    recorder = _run_example("rollback", preview, {"project:snapshotId": "801", "project:rollbackId": "incident-42"})
+    [restore] = recorder.resources
+    assert restore.typ == RESTORE_TYPE
+    assert restore.inputs["snapshot_id"] == 801 and restore.inputs["triggers"] == ["incident-42"]
+
+
+@pytest.mark.parametrize("preview", [True, False])
+def test_ci_preview(preview):
+    recorder = _run_example("ci-preview", preview)
+    assert sorted(r.inputs["server_id"] for r in recorder.resources) == [12345, 12346]
+
+
+def test_automation_script_parses():
+    proc = subprocess.run([sys.executable, os.path.join(EXAMPLES, "rollback", "automation.py"), "--help"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0 and "--snapshot-id" in proc.stdout
+
+
+@requires_pulumi_cli
+@pytest.mark.parametrize("name", ["snapshot-before-upgrade", "ci-preview"])
+def test_preview_up_destroy_with_the_pulumi_cli(name, api, tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VPSORG_")}
+    env.update(PULUMI_BACKEND_URL=f"file://{tmp_path}", PULUMI_CONFIG_PASSPHRASE="test",
+               PULUMI_SKIP_UPDATE_CHECK="1", VPSORG_TOKEN=TOKEN,
+               PATH=os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", ""))
+    cwd = os.path.join(EXAMPLES, name)
+
+    def pulumi_cmd(*args: str, extra: dict[str, str] | None = None) -> str:
+        proc = subprocess.run(["pulumi", *args, "--non-interactive"], cwd=cwd, env={**env, **(extra or {})},
+                              capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        return proc.stdout
+
+    pulumi_cmd("stack", "init", "test")
+    try:
+        pulumi_cmd("config", "set", "vpsorg:endpoint", api.endpoint)
+        pulumi_cmd("preview", extra={"VPSORG_TOKEN": ""})  # preview needs no token
+        assert api.emu.log == []
+        pulumi_cmd("up", "--yes", "--skip-preview")
+        assert api.emu.snapshots() and all(s["status"] == "completed" for s in api.emu.snapshots())
+        pulumi_cmd("destroy", "--yes")
+        assert api.emu.snapshots() == []
+    finally:
+        pulumi_cmd("stack", "rm", "test", "--yes", "--force")
