@@ -1,0 +1,64 @@
+"""Every code block in README.md runs: Python programs under mocks or against the emulator, `vpsorg` lines
+against the emulator, usage lines through the real argument parser. (`make` lines are what CI and the demo run.)"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+
+import pytest
+
+from pulumi_vpsorg.cli import _parser
+
+from _engine import run_program
+from conftest import TOKEN
+
+README = open(os.path.join(os.path.dirname(__file__), "..", "README.md")).read()
+BLOCKS = re.findall(r"```(\w+)\n(.*?)```", README, re.S)
+VPSORG = os.path.join(os.path.dirname(sys.executable), "vpsorg")
+KNOWN_SHELL = ("make ", "pip ", "pulumi ", "vpsorg ", "# ")
+
+
+def _python(kind: str) -> list[str]:
+    return [code for k, code in BLOCKS if k == kind]
+
+
+@pytest.mark.parametrize("code", _python("python"))
+def test_python_blocks(code, api, monkeypatch):
+    monkeypatch.setenv("VPSORG_TOKEN", TOKEN)
+    monkeypatch.setenv("VPSORG_ENDPOINT", api.endpoint)
+    if "import pulumi\n" in code or "import Snapshot" in code:
+        recorder = run_program(lambda: exec(compile(code, "README.md", "exec"), {}))
+        assert recorder.resources
+    else:
+        exec(compile(code, "README.md", "exec"), {})
+
+
+def test_all_python_blocks_were_collected():
+    assert len(_python("python")) == 5
+
+
+def test_shell_blocks(api):
+    env = {**os.environ, "VPSORG_TOKEN": TOKEN, "VPSORG_ENDPOINT": api.endpoint, "CI_PIPELINE_ID": "42",
+           "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"]}
+    ran = 0
+    for code in _python("bash"):
+        for line in code.strip().splitlines():
+            assert line.startswith(KNOWN_SHELL), line
+            if line.startswith("vpsorg "):
+                proc = subprocess.run(line.split("#")[0], shell=True, env=env, capture_output=True, text=True)
+                assert proc.returncode == 0, (line, proc.stderr)
+                ran += 1
+    assert ran == 2
+
+
+def test_usage_lines_parse():
+    usage = [c for k, c in BLOCKS if k == "text" and c.startswith("vpsorg ")][0]
+    for line in usage.strip().splitlines():
+        words = [w for w in shlex.split(line.replace("[", " ").replace("]", " ")) if w != "..."]
+        words = [{"N": "12345", "ID": "801", "S": "1", "NAME_OR_ID": "n", "FILE": "f", "T": "t",
+                  "NAME": "n", "D": "d"}.get(w, w) for w in words[1:]]
+        _parser().parse_args(words)
