@@ -13,7 +13,7 @@ import os
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Optional, TypeVar
+from typing import Any, Callable, Optional, Sequence, TypeVar
 
 from pulumi.dynamic import ConfigureRequest, ResourceProvider
 from pulumi.output import Unknown
@@ -99,6 +99,13 @@ def positive_int(prop: str, value: Any, what: str) -> tuple[Optional[int], Optio
     if value <= 0:
         return None, f"{prop} must be {what} (a positive whole number), got {value}"
     return value, None
+
+
+def changed(
+    props: Sequence[str], olds: dict[str, Any], news: dict[str, Any], same: Callable[[str, Any, Any], bool]
+) -> list[str]:
+    """The properties of ``props`` that differ between state and new inputs; an unknown value may differ."""
+    return [p for p in props if is_unknown(news.get(p)) or not same(p, olds.get(p), news.get(p))]
 
 
 def as_int(value: Any) -> Optional[int]:

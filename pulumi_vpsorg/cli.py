@@ -43,7 +43,8 @@ def _duration(text: str) -> float:
 
 def _parser() -> argparse.ArgumentParser:
     conn = argparse.ArgumentParser(add_help=False)
-    conn.add_argument("--token", default=argparse.SUPPRESS, help="API token (default: $VPSORG_TOKEN)")
+    conn.add_argument("--token", default=argparse.SUPPRESS,
+                      help="API token (default: $VPSORG_TOKEN, which other users cannot see in the process list)")
     conn.add_argument("--endpoint", default=argparse.SUPPRESS, help="API base URL (default: $VPSORG_ENDPOINT)")
     as_json = argparse.ArgumentParser(add_help=False)
     as_json.add_argument("--json", action="store_true", help="print JSON on stdout")

@@ -22,7 +22,7 @@ from typing import Any, Callable, Literal, Optional, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from .errors import (
     APIConnectionError,
@@ -38,7 +38,7 @@ from .errors import (
     SnapshotLimitError,
     TOKEN_HINT,
 )
-from .models import RestoreResponse, Server, ServerList, Snapshot, SnapshotCreated, SnapshotList
+from .models import RestoreResponse, Server, ServerList, ServerRef, Snapshot, SnapshotCreated, SnapshotList
 
 __version__ = "0.1.0"
 
@@ -146,7 +146,10 @@ class Client:
             retry="connect_only",
             hints={404: f"Server {int(server_id)} does not exist, or this token cannot see it: check server_id."},
         )
-        return SnapshotCreated.model_validate(resp.json())
+        created = _parse(resp, SnapshotCreated)
+        if created.server is None:
+            created.server = ServerRef(id=int(server_id))
+        return created
 
     def restore_snapshot(self, snapshot_id: int) -> RestoreResponse:
         """``POST /snapshots/{id}/restore/``: overwrites the server's data. Never retried automatically."""
@@ -160,7 +163,7 @@ class Client:
                 404: f"Snapshot {int(snapshot_id)} does not exist: `vpsorg snapshots list` shows the ones that do.",
             },
         )
-        return RestoreResponse.model_validate(resp.json() if resp.content else {})
+        return _parse(resp, RestoreResponse) if resp.content else RestoreResponse()
 
     def delete_snapshot(self, snapshot_id: int) -> None:
         """``DELETE /snapshots/{id}/``. A 404 raises :class:`NotFoundError`; callers decide whether that is done."""
@@ -181,10 +184,11 @@ class Client:
         seen: set[str] = set()
         for _ in range(_MAX_PAGES):
             assert url is not None
-            data = self._request("GET", url, params=params).json()
+            resp = self._request("GET", url, params=params)
+            data = _parse(resp, None)
             if isinstance(data, list):  # a bare JSON list
-                return items + [item.model_validate(x) for x in data]
-            page = page_model.model_validate(data)
+                return items + [_parse(resp, item, x) for x in data]
+            page = _parse(resp, page_model, data)
             items.extend(page.results)
             if not page.next:
                 return items
@@ -281,6 +285,23 @@ class Client:
             hint=hint,
             retry_after=_parse_retry_after(resp.headers.get("Retry-After")),
         )
+
+
+def _parse(resp: httpx.Response, model: Optional[type[_M]], data: Any = None) -> Any:
+    """The answer as ``model`` (or as JSON when ``model`` is None); an unexpected answer is an :class:`APIError`."""
+    try:
+        if data is None:
+            data = resp.json()
+        return data if model is None else model.model_validate(data)
+    except (ValueError, ValidationError) as e:
+        what = f"{e.error_count()} problem(s), first: {e.errors()[0]['msg']} at {e.errors()[0]['loc']}" if isinstance(
+            e, ValidationError) else "not JSON"
+        raise APIError(
+            resp.status_code,
+            "",
+            message=f"VPS.org answered {resp.request.method} {resp.request.url.path} with something this provider "
+            f"does not understand ({what}). Check that the endpoint {resp.request.url.host} is the VPS.org API.",
+        ) from None
 
 
 def _retryable(err: Exception, retry: Retry) -> bool:

@@ -67,7 +67,7 @@ def take_snapshot(
     the snapshot is ``completed``; a snapshot that ends failed is deleted (best effort) and
     :class:`SnapshotFailedError` raised; a timeout raises :class:`~pulumi_vpsorg.errors.WaitTimeoutError`.
     """
-    existing = client.list_snapshots(server_id=server_id)
+    existing = list_snapshots_shared(client, server_id)  # one list serves every create on the server just now
     snap = find_by_name(existing, name)
     adopted = snap is not None
     if snap is None:

@@ -94,11 +94,7 @@ class _RestoreProvider(_provider._Provider):
         return CheckResult(inputs, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        replaces = [
-            p
-            for p in REPLACE_ON_CHANGES
-            if _provider.is_unknown(news.get(p)) or not _same(p, olds.get(p), news.get(p))
-        ]
+        replaces = _provider.changed(REPLACE_ON_CHANGES, olds, news, _same)
         return DiffResult(changes=bool(replaces), replaces=replaces, delete_before_replace=True)
 
     @_provider.plain_errors

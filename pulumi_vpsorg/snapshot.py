@@ -116,11 +116,7 @@ class _SnapshotProvider(_provider._Provider):
         return CheckResult(inputs, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        replaces = [
-            p
-            for p in REPLACE_ON_CHANGES
-            if _provider.is_unknown(news.get(p)) or not _same(p, olds.get(p), news.get(p))
-        ]
+        replaces = _provider.changed(REPLACE_ON_CHANGES, olds, news, _same)
         # A replacement on the same server under the same name must delete first: created first, it would adopt
         # the old snapshot, which the engine would then delete.
         same_place = all(

@@ -289,3 +289,16 @@ def test_default_endpoint_and_timeouts():
 def test_bad_endpoint_is_a_configuration_error():
     with pytest.raises(ConfigurationError, match="not an http"):
         Client(TOKEN, "admin.vps.org")
+
+
+@pytest.mark.parametrize("answer", [{"text": "<html>proxy error page</html>"}, {"json": {"results": [{"id": "x"}]}}])
+def test_an_unexpected_answer_is_a_clear_error(client, mock, answer):
+    mock.get("/snapshots/").respond(200, **answer)
+    with pytest.raises(APIError, match="does not understand") as e:
+        client.list_snapshots()
+    assert "Traceback" not in str(e.value)
+
+
+def test_create_answer_without_server_keeps_the_server_id(client, mock):
+    mock.post("/snapshots/").respond(201, json={"id": 802, "name": "n", "status": "in_progress"})
+    assert client.create_snapshot(12345, "n").server_id == 12345
