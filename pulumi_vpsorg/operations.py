@@ -73,13 +73,13 @@ def take_snapshot(
     if snap is None:
         if len(existing) >= SNAPSHOT_LIMIT:
             raise limit_error(server_id, existing)
-        snap, adopted = _post_once(client, server_id, name, description, sleep)
+        snap, adopted = _post_without_duplicates(client, server_id, name, description, sleep)
     if wait:
         snap = _wait_or_clean_up(client, snap, timeout, poll_interval, on_poll)
     return snap, adopted
 
 
-def _post_once(
+def _post_without_duplicates(
     client: Client, server_id: int, name: str, description: Optional[str], sleep: Callable[[float], None]
 ) -> tuple[Snapshot, bool]:
     """POST the snapshot; after an ambiguous failure look for it by name before posting again."""

@@ -116,7 +116,6 @@ class _Poller:
     def __init__(self) -> None:
         self._cond = threading.Condition()
         self._groups: dict[Hashable, _Group] = {}
-        self.calls = 0  # polls made by this process (for benchmarks and tests)
 
     def wait(
         self,
@@ -169,26 +168,27 @@ class _Poller:
                             group.polling = True
                             group.started += 1
                             number = group.started
-                            self.calls += 1
                             break
                         wake = deadline if group.polling else min(next_due, deadline)
                         self._cond.wait(max(0.0, wake - now))
                 result: Any = None
-                error: Optional[BaseException] = None
+                error: Optional[BaseException] = VpsorgError("polling was interrupted")
                 try:
                     result = fetch()
+                    error = None
                 except Exception as e:  # handed to every waiter of the group, not swallowed
                     error = e
-                with self._cond:
-                    group.polling = False
-                    group.finished = number
-                    group.polled_at = clock()
-                    group.result, group.error = result, error
-                    self._cond.notify_all()
+                finally:  # even when interrupted, so that no waiter is left waiting for this poll
+                    with self._cond:
+                        group.polling = False
+                        group.finished = number
+                        group.polled_at = clock()
+                        group.result, group.error = result, error
+                        self._cond.notify_all()
         finally:
             with self._cond:
                 group.waiters -= 1
-                if group.waiters == 0 and not group.polling:
+                if group.waiters == 0:
                     self._groups.pop(key, None)
 
 
