@@ -153,3 +153,25 @@ def test_confirmation_on_a_terminal(run, api):
 def test_servers(run):
     proc = run("servers", "--json")
     assert {s["name"] for s in json.loads(proc.stdout)} >= {"web-server-01", "db-server-01"}
+
+
+def test_live_progress_line_on_a_terminal(api):
+    leader, follower = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VPSORG_")}
+    env.update(VPSORG_ENDPOINT=api.endpoint, VPSORG_TOKEN=TOKEN)
+    proc = subprocess.run([VPSORG, "snapshots", "create", "--server-id", "12345", "--name", "n"], env=env,
+                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=follower, timeout=60)
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(leader)
+    assert proc.returncode == 0
+    text = seen.decode()
+    assert "\r\x1b[K  snapshot 801 'n': in_progress" in text and "\r\x1b[K  snapshot 801 'n': completed" in text

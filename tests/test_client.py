@@ -302,3 +302,39 @@ def test_an_unexpected_answer_is_a_clear_error(client, mock, answer):
 def test_create_answer_without_server_keeps_the_server_id(client, mock):
     mock.post("/snapshots/").respond(201, json={"id": 802, "name": "n", "status": "in_progress"})
     assert client.create_snapshot(12345, "n").server_id == 12345
+
+
+@pytest.mark.parametrize(
+    "method, path, call, status, cls",
+    [
+        ("GET", "/snapshots/", lambda c: c.list_snapshots(12345), 401, AuthenticationError),
+        ("POST", "/snapshots/", lambda c: c.create_snapshot(12345, "n"), 400, BadRequestError),
+        ("POST", "/snapshots/", lambda c: c.create_snapshot(12345, "n"), 401, AuthenticationError),
+        ("POST", "/snapshots/", lambda c: c.create_snapshot(12345, "n"), 404, NotFoundError),
+        ("POST", "/snapshots/801/restore/", lambda c: c.restore_snapshot(801), 400, BadRequestError),
+        ("POST", "/snapshots/801/restore/", lambda c: c.restore_snapshot(801), 401, AuthenticationError),
+        ("POST", "/snapshots/801/restore/", lambda c: c.restore_snapshot(801), 404, NotFoundError),
+        ("DELETE", "/snapshots/801/", lambda c: c.delete_snapshot(801), 401, AuthenticationError),
+        ("DELETE", "/snapshots/801/", lambda c: c.delete_snapshot(801), 404, NotFoundError),
+        ("GET", "/servers/", lambda c: c.list_servers(), 401, AuthenticationError),
+    ],
+)
+def test_every_documented_error_status_of_every_endpoint(client, mock, method, path, call, status, cls):
+    route = mock.route(method=method, path=path).respond(status, json={"detail": "said so"})
+    with pytest.raises(cls) as e:
+        call(client)
+    assert route.call_count == 1  # none of these is retried
+    assert f"VPS.org API {method} {path} returned HTTP {status}: said so." in str(e.value)
+
+
+def test_restore_errors_say_what_to_do(client, mock):
+    mock.post("/snapshots/801/restore/").respond(400, json={"detail": "Server is not in a valid state"})
+    with pytest.raises(BadRequestError, match="wait for the running operation"):
+        client.restore_snapshot(801)
+    mock.post("/snapshots/801/restore/").respond(404, json={"detail": "Not found."})
+    with pytest.raises(NotFoundError, match="Snapshot 801 does not exist"):
+        client.restore_snapshot(801)
+
+
+def test_authorization_header_is_redacted_in_reprs(client):
+    assert TOKEN not in repr(client._http.headers) and TOKEN not in repr(client)
