@@ -21,7 +21,6 @@ import time
 from typing import Any, Callable
 
 import dill
-import pulumi
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests"))

@@ -11,7 +11,6 @@ import json
 import signal
 import sys
 import threading
-import time
 from typing import Any, Callable, Optional, Sequence, TextIO
 
 from .client import Client, DEFAULT_ENDPOINT
@@ -229,15 +228,16 @@ def _restore(args: argparse.Namespace, api: Client, snap_id: int) -> int:
     response = api.restore_snapshot(snap_id)  # sent once, never retried
     _say(response.message or "Restore started.")
     out = response.model_dump(mode="json", exclude_unset=True)
-    if args.wait and response.server is not None:
+    ref = response.server
+    if args.wait and ref is not None:
         progress = _Progress(sys.stderr)
         try:
             server = wait_for_restore(
                 api,
-                response.server.id,
+                ref.id,
                 timeout=args.timeout,
                 on_poll=lambda s, t: progress.update(
-                    f"server {response.server.id} {response.server.name or ''}: {s.status if s else 'unknown'}",
+                    f"server {ref.id} {ref.name or ''}: {s.status if s else 'unknown'}",
                     (s.status or "") if s else "",
                     t,
                 ),
@@ -269,16 +269,17 @@ def _cmd_restore(args: argparse.Namespace) -> int:
 
 def pick_rollback_snapshot(snapshots: list[Snapshot], wanted: Optional[str]) -> Snapshot:
     """The snapshot a rollback restores: ``wanted`` by id or name, else the newest completed one."""
-    usable = [s for s in snapshots if s.is_completed]
+    candidates = snapshots
     if wanted:
-        matches = [s for s in snapshots if str(s.id) == wanted or s.name == wanted]
-        if not matches:
-            raise VpsorgError(f"No snapshot {wanted!r} on this server. `vpsorg snapshots list --server-id N` shows them.")
-        done = [s for s in matches if s.is_completed]
-        if not done:
-            raise VpsorgError(f"Snapshot {wanted!r} is {matches[-1].status}; only a completed snapshot can be restored.")
-        return max(done, key=lambda s: (s.created_at or "", s.id))
+        candidates = [s for s in snapshots if str(s.id) == wanted or s.name == wanted]
+        if not candidates:
+            raise VpsorgError(f"No snapshot {wanted!r} on this server: `vpsorg snapshots list` shows them.")
+    usable = [s for s in candidates if s.is_completed]
     if not usable:
+        if wanted:
+            raise VpsorgError(
+                f"Snapshot {wanted!r} is {candidates[-1].status}; only a completed snapshot can be restored."
+            )
         raise VpsorgError("This server has no completed snapshot to roll back to.")
     return max(usable, key=lambda s: (s.created_at or "", s.id))
 

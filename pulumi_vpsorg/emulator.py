@@ -462,9 +462,14 @@ class EmulatorServer(ThreadingHTTPServer):
     emulator: Emulator
 
     @property
-    def endpoint(self) -> str:
+    def address(self) -> str:
+        """``host:port`` this server listens on."""
         host, port = self.server_address[:2]
-        return f"http://{host}:{port}{API_PREFIX}"
+        return f"{host.decode() if isinstance(host, bytes) else host}:{port}"
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://{self.address}{API_PREFIX}"
 
     def close(self) -> None:
         """Stop serving and release the port."""
@@ -479,7 +484,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        host = self.headers.get("Host") or "%s:%s" % self.server.server_address[:2]
+        host = self.headers.get("Host") or self.server.address
         reply = self.server.emulator.handle(
             self.command, self.path, self.headers.get("Authorization"), body, base=f"http://{host}"
         )

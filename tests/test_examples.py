@@ -8,7 +8,6 @@ import runpy
 import subprocess
 import sys
 
-import pulumi
 import pytest
 from pulumi.runtime import config as runtime_config
 

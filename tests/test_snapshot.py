@@ -7,7 +7,6 @@ import threading
 import time
 
 import grpc
-import pulumi
 import pytest
 
 from pulumi_vpsorg import Snapshot
