@@ -5,7 +5,9 @@ delete one. Each is a few client calls and a wait; none keeps state of its own.
 from __future__ import annotations
 
 import random
+import threading
 import time
+from collections import defaultdict
 from typing import Callable, Optional
 
 from .client import Client
@@ -23,6 +25,8 @@ from .wait import PollInterval, default_poll_interval, list_snapshots_shared, wa
 
 SNAPSHOT_LIMIT = 5
 _POST_ATTEMPTS = 3
+# Look-then-post is one step per (client, server, name) within a process, so two creates of one name never both post.
+_NAME_LOCKS: defaultdict[tuple[int, int, str], threading.Lock] = defaultdict(threading.Lock)
 
 
 def limit_error(server_id: int, existing: list[Snapshot], api_said: str = "") -> SnapshotLimitError:
@@ -67,13 +71,14 @@ def take_snapshot(
     the snapshot is ``completed``; a snapshot that ends failed is deleted (best effort) and
     :class:`SnapshotFailedError` raised; a timeout raises :class:`~pulumi_vpsorg.errors.WaitTimeoutError`.
     """
-    existing = list_snapshots_shared(client, server_id)  # one list serves every create on the server just now
-    snap = find_by_name(existing, name)
-    adopted = snap is not None
-    if snap is None:
-        if len(existing) >= SNAPSHOT_LIMIT:
-            raise limit_error(server_id, existing)
-        snap, adopted = _post_without_duplicates(client, server_id, name, description, sleep)
+    with _NAME_LOCKS[(id(client), server_id, name)]:
+        existing = list_snapshots_shared(client, server_id)  # one list serves every create on the server just now
+        snap = find_by_name(existing, name)
+        adopted = snap is not None
+        if snap is None:
+            if len(existing) >= SNAPSHOT_LIMIT:
+                raise limit_error(server_id, existing)
+            snap, adopted = _post_without_duplicates(client, server_id, name, description, sleep)
     if wait:
         snap = _wait_or_clean_up(client, snap, timeout, poll_interval, on_poll)
     return snap, adopted
