@@ -67,7 +67,9 @@ class ProviderHost:
     def configure(self, config: Optional[dict[str, str]] = None) -> None:
         self.stub.Configure(proto.ConfigureRequest(args=struct(config or {}), acceptSecrets=True))
 
-    def check(self, urn: str, olds: dict[str, Any], news: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    def check(
+        self, urn: str, olds: dict[str, Any], news: dict[str, Any]
+    ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         resp = self.stub.Check(proto.CheckRequest(urn=urn, olds=struct(olds), news=struct(news)))
         return plain(resp.inputs), [(f.property, f.reason) for f in resp.failures]
 
@@ -78,7 +80,9 @@ class ProviderHost:
         resp = self.stub.Create(proto.CreateRequest(urn=urn, properties=struct(props)), timeout=timeout)
         return resp.id, plain(resp.properties)
 
-    def read(self, urn: str, id_: str, props: dict[str, Any], inputs: Optional[dict[str, Any]] = None) -> tuple[str, dict[str, Any]]:
+    def read(
+        self, urn: str, id_: str, props: dict[str, Any], inputs: Optional[dict[str, Any]] = None
+    ) -> tuple[str, dict[str, Any]]:
         resp = self.stub.Read(
             proto.ReadRequest(id=id_, urn=urn, properties=struct(props), inputs=struct(inputs or {}))
         )

@@ -56,7 +56,9 @@ def test_config_matches_the_provider():
 
 
 def test_outputs_of_a_real_create_are_the_schema_properties(host, api, snap_props, restore_props):
-    inputs, _ = host.check(urn(SNAPSHOT_TYPE, "s"), {}, snap_props(server_id=12345, name="n", description="d", wait_timeout="5m"))
+    inputs, _ = host.check(
+        urn(SNAPSHOT_TYPE, "s"), {}, snap_props(server_id=12345, name="n", description="d", wait_timeout="5m")
+    )
     _, outs = host.create(urn(SNAPSHOT_TYPE, "s"), inputs)
     assert set(outs) - {"__provider"} == set(SCHEMA["resources"]["vpsorg:index:Snapshot"]["properties"])
     inputs, _ = host.check(urn(RESTORE_TYPE, "r"), {}, restore_props(snapshot_id=801, wait=False))
