@@ -315,15 +315,20 @@ def _cmd_servers(args: argparse.Namespace) -> int:
 def _cmd_emulator(args: argparse.Namespace) -> int:
     from .emulator import Emulator, serve
 
-    emulator = Emulator(
-        token=args.token,
-        snapshot_seconds=args.snapshot_seconds,
-        restore_seconds=args.restore_seconds,
-        state_file=args.state,
-        servers=args.servers,
-        page_size=args.page_size,
-        latency=args.latency,
-    )
+    try:
+        emulator = Emulator(
+            token=args.token,
+            snapshot_seconds=args.snapshot_seconds,
+            restore_seconds=args.restore_seconds,
+            state_file=args.state,
+            servers=args.servers,
+            page_size=args.page_size,
+            latency=args.latency,
+        )
+    except (OSError, ValueError) as e:
+        raise ConfigurationError(
+            f"cannot use the state file {args.state!r}: {e}. Fix or remove it to start with a fresh state."
+        ) from None
     try:
         server = serve(emulator, args.host, args.port)
     except OSError as e:

@@ -174,3 +174,12 @@ def test_cli_emulator_keeps_state_across_restarts_and_stops_on_sigterm(tmp_path)
     finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=10) == 0
+
+
+def test_cli_emulator_explains_a_bad_state_file(tmp_path):
+    state = tmp_path / "state.json"
+    state.write_text("not json")
+    proc = subprocess.run([sys.executable, "-m", "pulumi_vpsorg.cli", "emulator", "--port", "0", "--state",
+                           str(state)], capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "cannot use the state file" in proc.stderr and "Fix or remove it" in proc.stderr
