@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo bench clean
+.PHONY: test e2e demo bench bench-engine clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,11 +14,18 @@ $(STAMP): pyproject.toml
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# The real `pulumi` CLI against the emulator: builds the CLI once from Go modules (scripts/pulumi-cli), then reuses it.
+e2e: $(STAMP)
+	VPSORG_E2E=1 $(BIN)/python -m pytest tests/e2e
+
 demo: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash examples/demo.sh
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+bench-engine: $(STAMP)
+	$(BIN)/python benchmarks/engine.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .demo

@@ -12,6 +12,7 @@ from .client import DEFAULT_ENDPOINT, Client, __version__
 from .errors import (
     APIConnectionError,
     APIError,
+    APIResponseValidationError,
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
@@ -47,6 +48,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "APIConnectionError",
     "APIError",
+    "APIResponseValidationError",
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",

@@ -18,12 +18,14 @@ from typing import Any, Callable, Optional, Sequence, TypeVar
 from pulumi.dynamic import ConfigureRequest, ResourceProvider
 from pulumi.output import Unknown
 
+from pulumi.runtime.rpc import UNKNOWN as UNKNOWN_WIRE
+
 from .client import Client, ENDPOINT_ENV, TOKEN_ENV
 from .errors import VpsorgError
+from .models import positive_int as positive_int
 
 log = logging.getLogger("pulumi_vpsorg")
 
-UNKNOWN_WIRE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 HOST_THREADS_ENV = "VPSORG_HOST_THREADS"
 _DEFAULT_HOST_THREADS = 64
 
@@ -84,23 +86,6 @@ def is_unknown(value: Any) -> bool:
     return isinstance(value, Unknown) or value == UNKNOWN_WIRE
 
 
-def positive_int(prop: str, value: Any, what: str) -> tuple[Optional[int], Optional[str]]:
-    """``(value as int, None)`` or ``(None, reason)``. Numbers arrive as floats (``12345.0``); digit strings pass."""
-    if isinstance(value, bool):
-        return None, f"{prop} must be {what} (a positive whole number), not a boolean"
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    if isinstance(value, float):
-        if not value.is_integer():
-            return None, f"{prop} must be {what} (a positive whole number), got {value:g}"
-        value = int(value)
-    if not isinstance(value, int):
-        return None, f"{prop} must be {what} (a positive whole number), got {type(value).__name__} {value!r}"
-    if value <= 0:
-        return None, f"{prop} must be {what} (a positive whole number), got {value}"
-    return value, None
-
-
 def changed(
     props: Sequence[str], olds: dict[str, Any], news: dict[str, Any], same: Callable[[str, Any, Any], bool]
 ) -> list[str]:
@@ -110,7 +95,7 @@ def changed(
 
 def as_int(value: Any) -> Optional[int]:
     """An id from state or checked inputs (float, int or digit string) as int."""
-    if value is None or value == "":
+    if value is None or value == "" or is_unknown(value):
         return None
     return int(float(value))
 

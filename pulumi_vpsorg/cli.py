@@ -15,7 +15,7 @@ from typing import Any, Callable, Optional, Sequence, TextIO
 
 from .client import Client, DEFAULT_ENDPOINT
 from .errors import ConfigurationError, VpsorgError, WaitTimeoutError
-from .models import Server, Snapshot, snapshot_name_problem
+from .models import Server, Snapshot, positive_int, snapshot_name_problem
 from .operations import delete_snapshot, take_snapshot
 from .wait import format_duration, parse_duration, wait_for_restore
 
@@ -31,6 +31,24 @@ destructive commands (delete, restore, rollback) ask on a terminal; elsewhere th
 
 class _Refused(Exception):
     """A usage problem, or a destructive command declined (by the user or for lack of a terminal): nothing sent."""
+
+
+def _id(what: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        value, reason = positive_int("the value", text, what)
+        if reason:
+            raise argparse.ArgumentTypeError(reason.replace("the value must be", "must be"))
+        assert value is not None
+        return value
+
+    parse.__name__ = what  # argparse names it in "invalid ... value"
+    return parse
+
+
+def _port(text: str) -> int:
+    if not (text.isascii() and text.isdigit() and len(text) <= 5 and int(text) <= 65535):
+        raise argparse.ArgumentTypeError(f"must be a port number from 0 to 65535, got {text[:20]!r}")
+    return int(text)
 
 
 def _duration(text: str) -> float:
@@ -66,24 +84,24 @@ def _parser() -> argparse.ArgumentParser:
                            formatter_class=argparse.RawDescriptionHelpFormatter)
     ssub = snaps.add_subparsers(dest="action", required=True, metavar="ACTION")
     s = ssub.add_parser("list", parents=[conn, as_json], help="list snapshots")
-    s.add_argument("--server-id", type=int, help="only this server's snapshots")
+    s.add_argument("--server-id", type=_id("a server id"), help="only this server's snapshots")
     s.set_defaults(run=_cmd_list)
     s = ssub.add_parser("create", parents=[conn, as_json, waiting], help="take a snapshot and wait for it")
-    s.add_argument("--server-id", type=int, required=True)
+    s.add_argument("--server-id", type=_id("a server id"), required=True)
     s.add_argument("--name", required=True, help="letters, digits, hyphens, underscores")
     s.add_argument("--description")
     s.set_defaults(run=_cmd_create)
     s = ssub.add_parser("delete", parents=[conn, yes], help="delete a snapshot")
-    s.add_argument("id", type=int)
+    s.add_argument("id", type=_id("a snapshot id"))
     s.set_defaults(run=_cmd_delete)
     s = ssub.add_parser("restore", parents=[conn, yes, as_json, waiting], help="restore a snapshot onto its server")
-    s.add_argument("id", type=int)
+    s.add_argument("id", type=_id("a snapshot id"))
     s.set_defaults(run=_cmd_restore)
 
     s = sub.add_parser("rollback", parents=[conn, yes, as_json, waiting], epilog=_EPILOG,
                        formatter_class=argparse.RawDescriptionHelpFormatter,
                        help="restore a server from its newest completed snapshot (or a named one)")
-    s.add_argument("--server-id", type=int, required=True)
+    s.add_argument("--server-id", type=_id("a server id"), required=True)
     s.add_argument("--snapshot", metavar="NAME_OR_ID", help="the snapshot to restore (default: newest completed)")
     s.set_defaults(run=_cmd_rollback)
 
@@ -92,7 +110,7 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("emulator", help="run a local emulator of the VPS.org API")
     s.add_argument("--host", default="127.0.0.1")
-    s.add_argument("--port", type=int, default=8080, help="0 picks a free port (default 8080)")
+    s.add_argument("--port", type=_port, default=8080, help="0 picks a free port (default 8080)")
     s.add_argument("--token", help="accept only this token (default: any non-empty token)")
     s.add_argument("--snapshot-seconds", type=float, default=5.0, help="how long a snapshot takes (default 5)")
     s.add_argument("--restore-seconds", type=float, default=5.0, help="how long a restore takes (default 5)")
@@ -285,6 +303,9 @@ def pick_rollback_snapshot(snapshots: list[Snapshot], wanted: Optional[str]) -> 
 
 
 def _cmd_rollback(args: argparse.Namespace) -> int:
+    if args.snapshot is not None and not args.snapshot.strip():
+        raise _Refused("--snapshot is empty (an unset variable?): name the snapshot by name or id, or leave out "
+                       "--snapshot to restore the newest completed one; nothing was sent")
     if not args.yes and not sys.stdin.isatty():
         raise _Refused("refusing to roll back without a terminal: pass --yes to confirm")
     with _client(args) as api:

@@ -13,7 +13,9 @@ server (the connection could not be opened); a restore POST is never retried.
 from __future__ import annotations
 
 import email.utils
+import html
 import logging
+import math
 import os
 import random
 import re
@@ -24,9 +26,11 @@ from urllib.parse import urlsplit
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from ._deadline import bounded_transport, deadline, remaining
 from .errors import (
     APIConnectionError,
     APIError,
+    APIResponseValidationError,
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
@@ -53,18 +57,49 @@ _M = TypeVar("_M", bound=BaseModel)
 _RETRYABLE_STATUS = {429, 500, 502, 503, 504}
 _LIMIT_WORDS = re.compile(r"\b(limit|maximum|max)\b", re.IGNORECASE)
 _MAX_PAGES = 1000
+_TOKEN = re.compile(r"[\x21-\x7e]+")  # printable ASCII, no spaces: what an HTTP header can carry unchanged
+_MAX_BODY = 8 * 1024 * 1024  # no answer of this API comes near it; a larger one is not read to the end
+_MESSAGE_MAX = 300
+
+
+def check_token(token: Optional[str]) -> str:
+    """The token, stripped; a :class:`ConfigurationError` (that never shows it) when it is missing or malformed."""
+    value = (token or "").strip()
+    if not value:
+        raise ConfigurationError(f"No VPS.org API token is configured. {TOKEN_HINT}")
+    if not _TOKEN.fullmatch(value):
+        raise ConfigurationError(
+            f"The VPS.org API token holds spaces, control or non-ASCII characters ({len(value)} characters; not "
+            f"shown), so it cannot be the token VPS.org issued: copy it again. {TOKEN_HINT}"
+        )
+    return value
 
 
 def resolve_endpoint(endpoint: Optional[str] = None) -> str:
     """The API base URL: the argument, else ``VPSORG_ENDPOINT``, else the public endpoint; no trailing slash."""
     value = (endpoint or os.environ.get(ENDPOINT_ENV) or DEFAULT_ENDPOINT).strip().rstrip("/")
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    problem = _url_problem(value)
+    if problem:
         raise ConfigurationError(
-            f"The VPS.org endpoint {value!r} is not an http(s) URL. Set VPSORG_ENDPOINT (or vpsorg:endpoint) "
-            f"to a URL such as {DEFAULT_ENDPOINT}."
+            f"The VPS.org endpoint {value[:200]!r} is not usable: {problem}. Set VPSORG_ENDPOINT (or "
+            f"vpsorg:endpoint, or --endpoint) to a URL such as {DEFAULT_ENDPOINT}."
         )
     return value
+
+
+def _url_problem(value: str) -> Optional[str]:
+    if not value.isascii() or any(c.isspace() or not c.isprintable() for c in value):
+        return "it holds spaces, control or non-ASCII characters"
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError when out of range or not a number
+    except ValueError as e:
+        return f"it is not a valid URL ({e})"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "it is not an http(s) URL with a host"
+    if parts.query or parts.fragment:
+        return "it has a query or fragment"
+    return None
 
 
 class Client:
@@ -73,10 +108,15 @@ class Client:
     Args:
         token: API token (``vps_...``); defaults to ``VPSORG_TOKEN``. Never logged or shown in errors.
         endpoint: API base URL; defaults to ``VPSORG_ENDPOINT``, else ``https://admin.vps.org/api/v1``.
-        timeout: seconds to wait for an answer; ``connect_timeout``: seconds to open a connection.
+        timeout: seconds one socket read may wait; ``connect_timeout``: seconds to open a connection;
+        ``request_timeout``: seconds one request may take in all, however the server drips its answer.
         max_retries: retries after the first attempt, for the calls that may be retried.
+        max_retry_after: the longest ``Retry-After`` honoured; a longer one fails at once with ``retry_after`` set.
         transport: an httpx transport (tests pass the emulator's in-process transport or respx).
         sleep: how to wait between retries (tests pass a recorder so they never wait).
+
+    Every call also ends by the deadline of an enclosing :func:`pulumi_vpsorg._deadline.deadline` block (a
+    resource's ``wait_timeout``), retries and their sleeps included.
     """
 
     def __init__(
@@ -86,6 +126,7 @@ class Client:
         *,
         timeout: float = 30.0,
         connect_timeout: float = 10.0,
+        request_timeout: float = 60.0,
         max_retries: int = 4,
         backoff_base: float = 0.5,
         backoff_cap: float = 8.0,
@@ -93,11 +134,9 @@ class Client:
         transport: Optional[httpx.BaseTransport] = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        token = token or os.environ.get(TOKEN_ENV)
-        if not token or not token.strip():
-            raise ConfigurationError(f"No VPS.org API token is configured. {TOKEN_HINT}")
-        self._token = token.strip()
-        self.endpoint = resolve_endpoint(endpoint)
+        self._token = check_token(token or os.environ.get(TOKEN_ENV))
+        self.endpoint: str = resolve_endpoint(endpoint)
+        self.request_timeout = request_timeout
         self.max_retries = max_retries
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
@@ -111,7 +150,7 @@ class Client:
                 "User-Agent": f"pulumi-vpsorg/{__version__}",
             },
             timeout=httpx.Timeout(timeout, connect=connect_timeout),
-            transport=transport,
+            transport=transport if transport is not None else bounded_transport(),
             follow_redirects=False,
         )
 
@@ -131,8 +170,13 @@ class Client:
 
     def list_snapshots(self, server_id: Optional[int] = None) -> list[Snapshot]:
         """All snapshots (of one server when ``server_id`` is given), following pagination to the end."""
-        params = {"server_id": int(server_id)} if server_id is not None else None
-        return self._list("snapshots/", params, SnapshotList, Snapshot)
+        if server_id is None:
+            return self._list("snapshots/", None, SnapshotList, Snapshot)
+        wanted = int(server_id)
+        snaps = self._list("snapshots/", {"server_id": wanted}, SnapshotList, Snapshot)
+        # Trust nothing the API says about ownership: a list that ignored the filter must not hand us another
+        # server's snapshot to adopt or delete. One that names no server is kept (it cannot be judged).
+        return [s for s in snaps if s.server_id in (None, wanted)]
 
     def create_snapshot(self, server_id: int, name: str, description: Optional[str] = None) -> SnapshotCreated:
         """``POST /snapshots/``. Retried only if the connection could not even be opened."""
@@ -194,16 +238,21 @@ class Client:
                 return items
             url, params = self._same_origin(page.next), None
             if url in seen:
-                raise APIError(200, f"pagination loops at {page.next}", method="GET", path=path)
+                raise APIResponseValidationError(f"VPS.org's pagination of GET /{path} loops at {page.next[:200]!r}.")
             seen.add(url)
-        raise APIError(200, f"more than {_MAX_PAGES} pages", method="GET", path=path)
+        raise APIResponseValidationError(f"VPS.org's GET /{path} has more than {_MAX_PAGES} pages; not reading on.")
 
     def _same_origin(self, next_url: str) -> str:
         """Follow a ``next`` link only to the configured host, so the token never goes elsewhere."""
-        target = self._http.base_url.join(next_url)
+        try:
+            target = self._http.base_url.join(next_url)
+        except (httpx.InvalidURL, ValueError):
+            target = None
         base = self._http.base_url
-        if (target.scheme, target.host, target.port) != (base.scheme, base.host, base.port):
-            raise APIError(200, f"the pagination link {next_url!r} points to another host; not following it")
+        if target is None or (target.scheme, target.host, target.port) != (base.scheme, base.host, base.port):
+            raise APIResponseValidationError(
+                f"VPS.org's pagination link {next_url[:200]!r} points to another host; not following it."
+            )
         return str(target)
 
     def _request(
@@ -220,62 +269,94 @@ class Client:
             retry = "idempotent" if method in ("GET", "DELETE") else "never"
         attempt = 0
         while True:
-            err: Exception
-            try:
-                log.debug("%s %s params=%s", method, path, params)
-                resp = self._http.request(method, path, params=params, json=json)
-            except httpx.TimeoutException as e:
-                never_sent = isinstance(e, (httpx.ConnectTimeout, httpx.PoolTimeout))
-                err = APITimeoutError(
-                    f"VPS.org did not answer {method} {_short(path)} in time ({type(e).__name__}). "
-                    "Try again; if it keeps happening, raise the timeout or check the endpoint.",
-                    maybe_sent=not never_sent,
-                )
-            except httpx.TransportError as e:
-                err = APIConnectionError(
-                    f"Could not complete {method} {_short(path)} at {self.endpoint}: {type(e).__name__}: {e}. "
-                    "Check VPSORG_ENDPOINT (or vpsorg:endpoint) and the network.",
-                    maybe_sent=not isinstance(e, httpx.ConnectError),
-                )
-            else:
-                log.debug("%s %s -> %s", method, path, resp.status_code)
-                if resp.status_code < 400:
-                    return resp
-                err = self._status_error(resp, method, path, (hints or {}).get(resp.status_code))
-            if attempt >= self.max_retries or not _retryable(err, retry):
+            err = self._attempt(method, path, params, json, hints)
+            if isinstance(err, httpx.Response):
+                return err
+            delay = self.retry_delay(attempt, err) if attempt < self.max_retries and _retryable(err, retry) else None
+            if delay is None:
                 raise err
-            delay = self._retry_delay(attempt, err)
             log.info("retrying %s %s in %.2fs after: %s", method, _short(path), delay, err)
             self._sleep(delay)
             attempt += 1
 
-    def _retry_delay(self, attempt: int, err: Exception) -> float:
-        if isinstance(err, APIError) and err.retry_after is not None:
-            return min(err.retry_after, self.max_retry_after)
-        return min(self.backoff_cap, self.backoff_base * 2**attempt) * random.uniform(0.5, 1.0)
+    def _attempt(
+        self,
+        method: str,
+        path: str,
+        params: Optional[dict[str, Any]],
+        json: Optional[dict[str, Any]],
+        hints: Optional[dict[int, str]],
+    ) -> httpx.Response | VpsorgError:
+        """One request, bounded in time and size: the answer (status < 400), or the error it amounts to."""
+        left = remaining()
+        if left is not None and left <= 0:
+            return APITimeoutError(
+                f"{method} {_short(path)} was not sent: the operation's time limit (wait_timeout) ran out.",
+                maybe_sent=False,
+            )
+        started = time.monotonic()
+        try:
+            with deadline(self.request_timeout):
+                log.debug("%s %s params=%s", method, _short(path), params)
+                resp = self._read(self._http.build_request(method, path, params=params, json=json))
+        except httpx.TimeoutException as e:
+            return APITimeoutError(
+                f"VPS.org did not answer {method} {_short(path)} in time ({type(e).__name__} after "
+                f"{time.monotonic() - started:.1f}s). Try again; if it keeps happening, check the endpoint.",
+                maybe_sent=not isinstance(e, (httpx.ConnectTimeout, httpx.PoolTimeout)),
+            )
+        except httpx.TransportError as e:
+            return APIConnectionError(
+                f"Could not complete {method} {_short(path)} at {self.endpoint}: {type(e).__name__}: "
+                f"{_one_line(str(e))}. Check VPSORG_ENDPOINT (or vpsorg:endpoint) and the network.",
+                maybe_sent=not isinstance(e, httpx.ConnectError),
+            )
+        log.debug("%s %s -> %s in %.3fs", method, _short(path), resp.status_code, time.monotonic() - started)
+        if resp.status_code < 400:
+            return resp
+        return self._status_error(resp, method, path, (hints or {}).get(resp.status_code))
+
+    def _read(self, request: httpx.Request) -> httpx.Response:
+        """Send and read the answer, at most ``_MAX_BODY`` bytes of it (decoded)."""
+        resp = self._http.send(request, stream=True)
+        try:
+            chunks, size = [], 0
+            for chunk in resp.iter_bytes():
+                size += len(chunk)
+                if size > _MAX_BODY:
+                    raise httpx.RemoteProtocolError(
+                        f"the answer is larger than {_MAX_BODY // (1024 * 1024)} MiB; not read to the end",
+                        request=request,
+                    )
+                chunks.append(chunk)
+        finally:
+            resp.close()
+        headers = [(k, v) for k, v in resp.headers.raw if k.lower() not in (b"content-encoding", b"content-length")]
+        return httpx.Response(resp.status_code, headers=headers, content=b"".join(chunks), request=request)
+
+    def retry_delay(self, attempt: int, err: Exception) -> Optional[float]:
+        """Seconds to sleep before retry ``attempt + 1``, or None when it must not be waited for.
+
+        ``Retry-After`` is honoured when it is positive and at most ``max_retry_after`` (0, negative or not finite:
+        the normal backoff; above the cap: None, the error is raised with ``retry_after`` set, never slept on).
+        Nothing is slept past the enclosing operation's deadline.
+        """
+        after = err.retry_after if isinstance(err, APIError) else None
+        if after is not None and math.isfinite(after) and after > 0:
+            if after > self.max_retry_after:
+                return None
+            delay = after
+        else:
+            delay = backoff(attempt, self.backoff_base, self.backoff_cap)
+        left = remaining()
+        return None if left is not None and delay >= left else delay
 
     def _status_error(self, resp: httpx.Response, method: str, path: str, hint: Optional[str]) -> APIError:
-        said, body = _parse_error_body(resp)
-        said = said.replace(self._token, "***")
+        said, body = _parse_error_body(resp, self._token)
         status = resp.status_code
-        cls: type[APIError]
-        if status == 400:
-            is_limit = method == "POST" and path == "snapshots/" and _LIMIT_WORDS.search(said)
-            cls = SnapshotLimitError if is_limit else BadRequestError
-        elif status == 401:
-            cls = AuthenticationError
-        elif status == 403:
-            cls = PermissionDeniedError
-        elif status == 404:
-            cls = NotFoundError
-        elif status == 429:
-            cls = RateLimitError
-        elif status >= 500:
-            cls = ServerError
-        else:
-            cls = APIError
-        if cls is SnapshotLimitError:
-            hint = None  # the class hint says what to do at the limit
+        cls = _STATUS_CLASSES.get(status, ServerError if status >= 500 else APIError)
+        if cls is BadRequestError and method == "POST" and path == "snapshots/" and _LIMIT_WORDS.search(said):
+            cls, hint = SnapshotLimitError, None  # the class hint says what to do at the limit
         return cls(
             status,
             said,
@@ -287,21 +368,42 @@ class Client:
         )
 
 
+_STATUS_CLASSES: dict[int, type[APIError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    429: RateLimitError,
+}
+
+
+def backoff(attempt: int, base: float = 0.5, cap: float = 8.0) -> float:
+    """Capped exponential backoff with jitter: ``min(cap, base * 2**attempt)`` times a factor in [0.5, 1]."""
+    return min(cap, base * 2 ** min(attempt, 30)) * random.uniform(0.5, 1.0)
+
+
 def _parse(resp: httpx.Response, model: Optional[type[_M]], data: Any = None) -> Any:
-    """The answer as ``model`` (or as JSON when ``model`` is None); an unexpected answer is an :class:`APIError`."""
+    """The answer as ``model`` (or as JSON when ``model`` is None); an unexpected answer raises
+    :class:`APIResponseValidationError`."""
     try:
         if data is None:
             data = resp.json()
         return data if model is None else model.model_validate(data)
-    except (ValueError, ValidationError) as e:
-        what = f"{e.error_count()} problem(s), first: {e.errors()[0]['msg']} at {e.errors()[0]['loc']}" if isinstance(
-            e, ValidationError) else "not JSON"
-        raise APIError(
-            resp.status_code,
-            "",
-            message=f"VPS.org answered {resp.request.method} {resp.request.url.path} with something this provider "
-            f"does not understand ({what}). Check that the endpoint {resp.request.url.host} is the VPS.org API.",
-        ) from None
+    except ValidationError as e:
+        first = e.errors()[0]
+        what = f"{e.error_count()} problem(s), first: {first['msg']} at {'.'.join(map(str, first['loc']))}"
+    except (ValueError, RecursionError):
+        what = "not JSON" if _looks_like_json(resp) is False else "JSON this provider cannot read"
+    raise APIResponseValidationError(
+        f"VPS.org answered {resp.request.method} {resp.request.url.path} (HTTP {resp.status_code}) with something "
+        f"this provider does not understand ({what}). Check that the endpoint {resp.request.url.host} is the "
+        "VPS.org API.",
+        status_code=resp.status_code,
+    ) from None
+
+
+def _looks_like_json(resp: httpx.Response) -> bool:
+    return resp.content[:1].strip() in (b"{", b"[")
 
 
 def _retryable(err: Exception, retry: Retry) -> bool:
@@ -320,38 +422,73 @@ def _short(path: str) -> str:
 
 
 def _parse_retry_after(value: Optional[str]) -> Optional[float]:
+    """Seconds from a ``Retry-After`` header (a number or an HTTP date); None when absent or unreadable."""
     if not value:
         return None
     try:
-        return max(0.0, float(value))
+        return float(value)
     except ValueError:
         pass
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError):
         return None
-    return max(0.0, when.timestamp() - time.time())
+    return when.timestamp() - time.time()
 
 
-def _parse_error_body(resp: httpx.Response) -> tuple[str, Any]:
-    """What the API said, in the order: detail, error, message, non_field_errors, field errors, raw text."""
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _redact(value: Any, token: str) -> Any:
+    """``value`` with every occurrence of the token replaced, in every string however deep (before any cut)."""
+    if isinstance(value, str):
+        return value.replace(token, "***")
+    if isinstance(value, list):
+        return [_redact(v, token) for v in value]
+    if isinstance(value, dict):
+        return {_redact(k, token): _redact(v, token) for k, v in value.items()}
+    return value
+
+
+def _parse_error_body(resp: httpx.Response, token: str) -> tuple[str, Any]:
+    """What the API said, in the order: detail, error, message, non_field_errors, field errors, raw text.
+
+    One line, the token redacted before anything is cut, at most ``_MESSAGE_MAX`` characters.
+    """
     try:
-        body = resp.json()
-    except ValueError:
-        text = resp.text.strip()
-        return (text[:500] if text else resp.reason_phrase), text
-    return _describe(body)[:1000], body
+        body = _redact(resp.json(), token)
+        said = _describe(body)
+    except (ValueError, RecursionError):
+        body = _redact(resp.text, token)
+        said = _html_title(body) or body
+    said = _one_line(said) or resp.reason_phrase
+    return (said if len(said) <= _MESSAGE_MAX else said[: _MESSAGE_MAX - 1] + "…"), body
 
 
-def _describe(body: Any) -> str:
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+
+
+def _html_title(text: str) -> Optional[str]:
+    """For an HTML error page (a gateway's, say): its title, without tags."""
+    if "<html" not in text[:1000].lower() and "<!doctype" not in text[:1000].lower():
+        return None
+    m = _TITLE.search(text)
+    title = html.unescape(re.sub(r"<[^>]+>", " ", m.group(1))) if m else ""
+    return f"an HTML page ({_one_line(title)})" if title.strip() else "an HTML page"
+
+
+def _describe(body: Any, depth: int = 0) -> str:
+    if depth > 5:
+        return "…"
     if isinstance(body, str):
         return body
     if isinstance(body, list):
-        return "; ".join(_describe(x) for x in body)
+        return "; ".join(_describe(x, depth + 1) for x in body[:20])
     if not isinstance(body, dict):
-        return str(body)
+        return str(body)[:_MESSAGE_MAX]
     for key in ("detail", "error", "message", "non_field_errors"):
         if body.get(key):
-            return _describe(body[key])
-    fields = [f"{k}: {_describe(v)}" for k, v in body.items() if isinstance(v, (list, str))]
-    return "; ".join(fields) if fields else str(body)
+            return _describe(body[key], depth + 1)
+    fields = [f"{k}: {_describe(v, depth + 1)}" for k, v in list(body.items())[:20] if isinstance(v, (list, str))]
+    return "; ".join(fields) if fields else _one_line(str(body)[:_MESSAGE_MAX])

@@ -22,6 +22,7 @@ request. ``GET /_emulator/stats`` returns the request log and every snapshot's c
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import tempfile
@@ -63,8 +64,11 @@ class Reply:
     status: int
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
+    text: Optional[str] = None  # sent as it is (an HTML error page, say) instead of ``body`` as JSON
 
     def content(self) -> bytes:
+        if self.text is not None:
+            return self.text.encode()
         return b"" if self.body is None else json.dumps(self.body).encode()
 
 
@@ -128,8 +132,7 @@ class Emulator:
         self._fail_snapshots = 0
         self._state: dict[str, Any] = {"next_id": 801, "servers": {}, "snapshots": {}}
         if state_file and os.path.exists(state_file):
-            with open(state_file, encoding="utf-8") as f:
-                self._state = json.load(f)
+            self._state = _load_state(state_file)
         else:
             now = self.clock()
             for i in range(servers):
@@ -147,19 +150,26 @@ class Emulator:
         *,
         status: Optional[int] = None,
         count: int = 1,
-        retry_after: Optional[float] = None,
+        retry_after: Optional[float | str] = None,
         method: Optional[str] = None,
         path: Optional[str] = None,
+        body: Any = None,
+        text: Optional[str] = None,
         drop_after_create: int = 0,
         fail_snapshots: int = 0,
         latency: Optional[float] = None,
     ) -> None:
-        """Arm faults; see the module docstring. ``path`` matches the request path without the query."""
+        """Arm faults; see the module docstring. ``path`` matches the request path without the query; ``body``
+        (JSON) or ``text`` (sent as an HTML page) replace the answer's body. A malformed fault raises ValueError
+        and arms nothing."""
+        problem = _fault_problem(status, count, retry_after, method, path, text, drop_after_create,
+                                 fail_snapshots, latency)
+        if problem:
+            raise ValueError(problem)
         with self._lock:
             if status is not None:
-                self._faults.append(
-                    {"status": status, "count": count, "retry_after": retry_after, "method": method, "path": path}
-                )
+                self._faults.append({"status": status, "count": count, "retry_after": retry_after,
+                                     "method": method, "path": path, "body": body, "text": text})
             self._drop_after_create += drop_after_create
             self._fail_snapshots += fail_snapshots
             if latency is not None:
@@ -267,17 +277,22 @@ class Emulator:
                     self._faults.remove(fault)
                 headers = {}
                 if fault["retry_after"] is not None:
-                    headers["Retry-After"] = f"{fault['retry_after']:g}"
+                    after = fault["retry_after"]
+                    headers["Retry-After"] = after if isinstance(after, str) else f"{after:g}"
                 detail = "Request was throttled." if fault["status"] == 429 else "Internal server error (injected)."
-                return Reply(fault["status"], {"detail": detail}, headers)
+                body = fault["body"] if fault["body"] is not None else {"detail": detail}
+                return Reply(fault["status"], body, headers, text=fault["text"])
         return None
 
     def _admin(self, method: str, path: str, body: bytes) -> Reply:
         if path == "/_emulator/faults" and method == "POST":
             try:
-                self.inject(**json.loads(body or b"{}"))
-            except (TypeError, ValueError) as e:
-                return Reply(400, {"detail": f"bad fault: {e}"})
+                spec = json.loads(body or b"{}")
+                if not isinstance(spec, dict):
+                    raise ValueError("a fault is a JSON object")
+                self.inject(**spec)
+            except (TypeError, ValueError, RecursionError) as e:
+                return Reply(400, {"detail": f"bad fault: {str(e)[:300]}"})
             return Reply(204)
         if path == "/_emulator/stats" and method == "GET":
             return Reply(200, {"requests": self.log, "snapshots": self.snapshots()})
@@ -444,13 +459,65 @@ class Emulator:
         os.replace(tmp, self.state_file)
 
 
+_METHODS = ("GET", "POST", "DELETE", "PUT", "PATCH")
+
+
+def _count(value: Any, low: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= 1_000_000
+
+
+def _fault_problem(status: Any, count: Any, retry_after: Any, method: Any, path: Any, text: Any,
+                   drop_after_create: Any, fail_snapshots: Any, latency: Any) -> Optional[str]:
+    """What is wrong with a fault spec, or None."""
+    checks = [
+        (status is None or (_count(status, 100) and status <= 599), "status must be an HTTP status, 100 to 599"),
+        (_count(count, 1), "count must be a whole number from 1 to 1000000"),
+        (retry_after is None or (isinstance(retry_after, (int, float)) and not isinstance(retry_after, bool)
+                                 and math.isfinite(retry_after))
+         or (isinstance(retry_after, str) and retry_after.isascii() and retry_after.isprintable()),
+         "retry_after must be a number of seconds or a header value (printable ASCII)"),
+        (method is None or method in _METHODS, f"method must be one of {', '.join(_METHODS)}"),
+        (path is None or (isinstance(path, str) and path.startswith("/")), "path must start with /"),
+        (text is None or isinstance(text, str), "text must be a string"),
+        (_count(drop_after_create, 0), "drop_after_create must be a whole number from 0 to 1000000"),
+        (_count(fail_snapshots, 0), "fail_snapshots must be a whole number from 0 to 1000000"),
+        (latency is None or (isinstance(latency, (int, float)) and not isinstance(latency, bool)
+                             and 0 <= latency <= 60), "latency must be 0 to 60 seconds"),
+    ]
+    return next((why for ok, why in checks if not ok), None)
+
+
+_STATE_KEYS = {
+    "servers": {"id", "name", "status", "location", "restoring_until"},
+    "snapshots": {"id", "server_id", "name", "description", "created", "ready_at", "final_status", "final_size_mb"},
+}
+
+
+def _load_state(path: str) -> dict[str, Any]:
+    """The emulator's state file, checked for shape: ValueError saying what is wrong, never a broken start."""
+    with open(path, encoding="utf-8") as f:
+        state = json.load(f)
+    if not isinstance(state, dict) or not _count(state.get("next_id"), 1):
+        raise ValueError("not an emulator state file (no whole-number next_id)")
+    for key, needed in _STATE_KEYS.items():
+        table = state.get(key)
+        if not isinstance(table, dict):
+            raise ValueError(f"{key!r} is not an object of records")
+        for record_id, record in table.items():
+            if not isinstance(record, dict) or not needed <= set(record) or str(record.get("id")) != record_id:
+                raise ValueError(f"{key} record {record_id!r} lacks some of {', '.join(sorted(needed))}")
+    return state
+
+
 def _not_allowed(method: str) -> Reply:
     return Reply(405, {"detail": f'Method "{method}" not allowed.'})
 
 
 def _headers(reply: Reply) -> dict[str, str]:
     headers = dict(reply.headers)
-    if reply.body is not None:
+    if reply.text is not None:
+        headers["Content-Type"] = "text/html; charset=utf-8"
+    elif reply.body is not None:
         headers["Content-Type"] = "application/json"
     return headers
 
@@ -478,12 +545,26 @@ class EmulatorServer(ThreadingHTTPServer):
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: EmulatorServer
+    server: EmulatorServer  # type: ignore[assignment]
     protocol_version = "HTTP/1.1"
+    timeout = 10  # a client that sends less than its Content-Length is dropped, not waited for forever
+    max_body = 1024 * 1024
 
     def _serve(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
+        length_header = (self.headers.get("Content-Length") or "0").strip()
+        if not (length_header.isascii() and length_header.isdigit()) or int(length_header) > self.max_body:
+            self._reply(Reply(400, {"detail": f"Bad Content-Length (at most {self.max_body} bytes)."}))
+            self.close_connection = True
+            return
+        length = int(length_header)
+        try:
+            body = self.rfile.read(length) if length else b""
+        except TimeoutError:
+            self.close_connection = True
+            return
+        if len(body) < length:
+            self.close_connection = True
+            return
         host = self.headers.get("Host") or self.server.address
         reply = self.server.emulator.handle(
             self.command, self.path, self.headers.get("Authorization"), body, base=f"http://{host}"
@@ -491,6 +572,9 @@ class _Handler(BaseHTTPRequestHandler):
         if isinstance(reply, Drop):
             self.close_connection = True
             return
+        self._reply(reply)
+
+    def _reply(self, reply: Reply) -> None:
         content = reply.content()
         self.send_response(reply.status)
         for key, value in _headers(reply).items():

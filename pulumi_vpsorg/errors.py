@@ -59,6 +59,18 @@ class APIError(VpsorgError):
         super().__init__(message or f"VPS.org API {where}returned HTTP {status_code}{said}. {self.hint}")
 
 
+class APIResponseValidationError(APIError):
+    """VPS.org answered, but not as the API documents: not JSON, another shape, a pagination loop, too large.
+
+    For a POST this means the request reached VPS.org and may have been carried out.
+    """
+
+    hint = "Check that the endpoint is the VPS.org API."
+
+    def __init__(self, message: str, *, status_code: int = 200) -> None:
+        super().__init__(status_code, "", message=message)
+
+
 class BadRequestError(APIError):
     """HTTP 400: the API refused the parameters, or the resource is in the wrong state."""
 

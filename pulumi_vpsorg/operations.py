@@ -1,32 +1,56 @@
 """The jobs that the resources and the command line share: take a snapshot (adopting one of the same name) and
 delete one. Each is a few client calls and a wait; none keeps state of its own.
+
+Never two snapshots of one name on one server, by three means:
+
+1. look, then post, as one step: per name within a process (a lock) and on one machine (a lock file);
+2. a POST whose answer was lost (a dropped connection, a gateway error, an unreadable answer) is never sent again
+   in the same run: the name is looked for while it may still land, and the run fails if it has not;
+3. across machines, once the snapshot is complete the server's list is read again: if two of the name exist, the
+   lowest id survives; whoever made another deletes it and takes the survivor (``adopted``).
+
+The window left: a process stopped between its POST and step 3 leaves its duplicate behind.
 """
 
 from __future__ import annotations
 
-import random
+import hashlib
+import os
+import tempfile
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Callable, Optional
 
+from ._deadline import deadline, remaining
 from .client import Client
 from .errors import (
     APIConnectionError,
+    APIResponseValidationError,
     NotFoundError,
     RateLimitError,
     ServerError,
     SnapshotFailedError,
     SnapshotLimitError,
     VpsorgError,
+    WaitTimeoutError,
 )
 from .models import Snapshot
 from .wait import PollInterval, default_poll_interval, list_snapshots_shared, wait_for_snapshot
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not on Windows: the in-process lock and reconciliation remain
+    fcntl = None  # type: ignore[assignment]
+
 SNAPSHOT_LIMIT = 5
-_POST_ATTEMPTS = 3
-# Look-then-post is one step per (client, server, name) within a process, so two creates of one name never both post.
+_POST_ATTEMPTS = 4
+POST_GRACE = 30.0  # how long a POST whose answer was lost is looked for before giving up (no second POST)
+_LOOK_EVERY = 2.0
 _NAME_LOCKS: defaultdict[tuple[int, int, str], threading.Lock] = defaultdict(threading.Lock)
+LOCK_DIR_ENV = "VPSORG_LOCK_DIR"
 
 
 def limit_error(server_id: int, existing: list[Snapshot], api_said: str = "") -> SnapshotLimitError:
@@ -45,10 +69,16 @@ def limit_error(server_id: int, existing: list[Snapshot], api_said: str = "") ->
     return err
 
 
-def find_by_name(snapshots: list[Snapshot], name: str) -> Optional[Snapshot]:
-    """The newest usable (not failed) snapshot called ``name``, if any."""
-    usable = [s for s in snapshots if s.name == name and not s.is_failed]
-    return max(usable, key=lambda s: s.id) if usable else None
+def find_by_name(snapshots: list[Snapshot], name: str, server_id: Optional[int] = None) -> Optional[Snapshot]:
+    """The usable (not failed) snapshot called ``name`` with the lowest id: the one every process agrees on.
+
+    With ``server_id``, only a snapshot the API says belongs to that server counts.
+    """
+    usable = [
+        s for s in snapshots
+        if s.name == name and not s.is_failed and (server_id is None or s.server_id == server_id)
+    ]
+    return min(usable, key=lambda s: s.id) if usable else None
 
 
 def take_snapshot(
@@ -66,53 +96,131 @@ def take_snapshot(
     """Make sure server ``server_id`` has a snapshot called ``name``; returns ``(snapshot, adopted)``.
 
     A usable snapshot of that name already on the server is adopted, not duplicated. At the limit it fails before
-    posting, naming the snapshots that exist. After an ambiguous POST failure (5xx, a dropped connection, a read
-    timeout) it looks for the name again before any new POST, so it never makes two. With ``wait`` it returns once
-    the snapshot is ``completed``; a snapshot that ends failed is deleted (best effort) and
-    :class:`SnapshotFailedError` raised; a timeout raises :class:`~pulumi_vpsorg.errors.WaitTimeoutError`.
+    posting, naming the snapshots that exist. With ``wait`` it returns once the snapshot is ``completed`` and
+    reconciled (see the module docstring); a snapshot that ends failed is deleted (best effort) and
+    :class:`SnapshotFailedError` raised. Everything, retries included, ends within ``timeout`` seconds
+    (:class:`~pulumi_vpsorg.errors.WaitTimeoutError` when waiting ran out).
     """
+    with deadline(timeout):
+        with _name_lock(client, server_id, name):
+            existing = list_snapshots_shared(client, server_id)  # one list serves every create on the server now
+            snap = find_by_name(existing, name, server_id)
+            adopted = snap is not None
+            if snap is None:
+                if len(existing) >= SNAPSHOT_LIMIT:
+                    raise limit_error(server_id, existing)
+                snap = _post(client, server_id, name, description, sleep)
+        if not wait:
+            return snap, adopted
+        snap = _wait_or_clean_up(client, snap, _left(timeout), poll_interval, on_poll)
+        return _reconcile(client, snap, adopted, _left(timeout), poll_interval)
+
+
+def _left(timeout: float) -> float:
+    left = remaining()
+    return max(0.001, left) if left is not None else timeout
+
+
+@contextmanager
+def _name_lock(client: Client, server_id: int, name: str) -> Iterator[None]:
+    """Look-then-post is one step per (endpoint, server, name): across threads, and across processes here."""
     with _NAME_LOCKS[(id(client), server_id, name)]:
-        existing = list_snapshots_shared(client, server_id)  # one list serves every create on the server just now
-        snap = find_by_name(existing, name)
-        adopted = snap is not None
-        if snap is None:
-            if len(existing) >= SNAPSHOT_LIMIT:
-                raise limit_error(server_id, existing)
-            snap, adopted = _post_without_duplicates(client, server_id, name, description, sleep)
-    if wait:
-        snap = _wait_or_clean_up(client, snap, timeout, poll_interval, on_poll)
-    return snap, adopted
+        if fcntl is None:
+            yield
+            return
+        key = hashlib.sha256(f"{client.endpoint}\0{server_id}\0{name}".encode()).hexdigest()[:32]
+        folder = os.environ.get(LOCK_DIR_ENV) or os.path.join(tempfile.gettempdir(), "pulumi-vpsorg-locks")
+        os.makedirs(folder, exist_ok=True)
+        with open(os.path.join(folder, key + ".lock"), "a+") as f:
+            while True:
+                try:
+                    fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    left = remaining()
+                    if left is not None and left <= 0:
+                        raise WaitTimeoutError(
+                            f"Another process on this machine kept taking snapshot {name!r} of server {server_id} "
+                            "until the time limit ran out; run again once it is done (it adopts that snapshot)."
+                        ) from None
+                    time.sleep(0.05)
+            try:
+                yield
+            finally:
+                fcntl.flock(f, fcntl.LOCK_UN)
 
 
-def _post_without_duplicates(
+def _post(
     client: Client, server_id: int, name: str, description: Optional[str], sleep: Callable[[float], None]
-) -> tuple[Snapshot, bool]:
-    """POST the snapshot; after an ambiguous failure look for it by name before posting again."""
+) -> Snapshot:
+    """POST the snapshot once; a refused POST (429/503) may be sent again, a lost answer never is."""
     for attempt in range(_POST_ATTEMPTS):
         try:
-            return client.create_snapshot(server_id, name, description), False
+            return client.create_snapshot(server_id, name, description)
         except SnapshotLimitError as e:  # someone else made one since we looked
             raise limit_error(server_id, _list_quietly(client, server_id), e.api_message) from None
-        except (ServerError, RateLimitError, APIConnectionError) as e:
+        except (RateLimitError, ServerError, APIConnectionError, APIResponseValidationError) as e:
             if isinstance(e, APIConnectionError) and not e.maybe_sent:
                 raise  # never reached the server: the client already retried the connection
-            failure = e
-        retry_after = getattr(failure, "retry_after", None)
-        sleep(retry_after if retry_after is not None else min(8.0, 1.0 * 2**attempt) * random.uniform(0.5, 1.0))
+            refused = isinstance(e, RateLimitError) or (isinstance(e, ServerError) and e.status_code == 503)
+            if not refused:
+                return _look_for_lost_post(client, server_id, name, e, sleep)
+            delay = client.retry_delay(attempt, e)
+            if delay is None or attempt == _POST_ATTEMPTS - 1:
+                raise VpsorgError(
+                    f"VPS.org refused to take snapshot {name!r} of server {server_id} ({e}); nothing was made. "
+                    "Try again later."
+                ) from None
+            sleep(delay)
+            found = find_by_name(client.list_snapshots(server_id=server_id), name, server_id)
+            if found is not None:  # made after all (or by someone else meanwhile): never post a second
+                return found
+    raise AssertionError("unreachable")
+
+
+def _look_for_lost_post(
+    client: Client, server_id: int, name: str, failure: Exception, sleep: Callable[[float], None]
+) -> Snapshot:
+    """The POST may have reached VPS.org: look for the name while it may still land; never POST again."""
+    looks = int(POST_GRACE / _LOOK_EVERY)
+    for look in range(looks + 1):
         try:
-            found = find_by_name(client.list_snapshots(server_id=server_id), name)
-        except VpsorgError as e:
-            raise VpsorgError(
-                f"Creating snapshot {name!r} on server {server_id} failed ({failure}), and listing the server's "
-                f"snapshots to see whether it was made anyway failed too ({e}). Run the same command (or "
-                f"`pulumi up`) again: a snapshot called {name!r} that exists by then is adopted, never duplicated."
-            ) from None
+            found = find_by_name(client.list_snapshots(server_id=server_id), name, server_id)
+        except VpsorgError:
+            found = None
         if found is not None:
-            return found, False  # our own POST went through: it is ours, not adopted
+            return found
+        left = remaining()
+        if look == looks or (left is not None and left <= _LOOK_EVERY):
+            break
+        sleep(_LOOK_EVERY)
     raise VpsorgError(
-        f"Creating snapshot {name!r} on server {server_id} failed {_POST_ATTEMPTS} times; the last error: "
-        f"{failure} No snapshot of that name exists. Try again later."
-    )
+        f"The request to take snapshot {name!r} of server {server_id} may or may not have reached VPS.org "
+        f"({failure}), and no snapshot of that name appeared in the {look + 1} looks after it. It is not sent "
+        f"again now, so that it can never make two. Run the same command (or `pulumi up`) again later: a "
+        f"snapshot called {name!r} that exists by then is adopted, otherwise one is taken."
+    ) from None
+
+
+def _reconcile(
+    client: Client, mine: Snapshot, adopted: bool, timeout: float, poll_interval: PollInterval
+) -> tuple[Snapshot, bool]:
+    """After completion: if several usable snapshots share the name, the lowest id survives (see module doc)."""
+    server_id = mine.server_id
+    winner = find_by_name(list_snapshots_shared(client, server_id), mine.name, server_id)
+    if winner is None or winner.id >= mine.id:
+        return mine, adopted
+    if not winner.is_completed:
+        try:
+            winner = wait_for_snapshot(client, winner, timeout=timeout, poll_interval=poll_interval)
+        except VpsorgError:  # the other one failed or is not done in time: ours stays, and is recorded
+            return mine, adopted
+    if not adopted:  # ours is the duplicate: remove it; one we adopted is its maker's to remove
+        try:
+            client.delete_snapshot(mine.id)
+        except NotFoundError:
+            pass
+    return winner, True
 
 
 def _list_quietly(client: Client, server_id: int) -> list[Snapshot]:
@@ -151,15 +259,21 @@ def delete_snapshot(
     """Delete a snapshot, waiting first (up to ``timeout``) if it is still being created.
 
     Returns False when it was already gone. With ``server_id`` known, the server's list is checked first (shared
-    with other callers in the process), so a snapshot in progress is waited for instead of refused.
+    with other callers in the process), so a snapshot in progress is waited for instead of refused. Everything,
+    retries included, ends within ``timeout`` seconds.
     """
+    with deadline(timeout):
+        return _delete(client, snapshot_id, server_id, timeout)
+
+
+def _delete(client: Client, snapshot_id: int, server_id: Optional[int], timeout: float) -> bool:
     if server_id is not None:
         snap = next((s for s in list_snapshots_shared(client, server_id) if s.id == snapshot_id), None)
         if snap is None:
             return False
         if snap.is_in_progress:
             try:
-                wait_for_snapshot(client, snap, timeout=timeout)
+                wait_for_snapshot(client, snap, timeout=_left(timeout))
             except SnapshotFailedError:
                 pass  # a failed snapshot is deleted all the same
     try:

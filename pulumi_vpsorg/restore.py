@@ -3,8 +3,11 @@
 What each step does:
 
 - **preview / check / diff**: validate inputs offline; never restores, never calls the API.
-- **create**: exactly one ``POST /snapshots/{id}/restore/`` (never retried once it may have reached VPS.org), then
-  with ``wait`` poll the servers list until the server is no longer ``restoring``.
+- **create**: look up the snapshot's server; if it is already ``restoring`` (an earlier, interrupted run), send
+  nothing and record that. Else exactly one ``POST /snapshots/{id}/restore/``, never retried; once it may have
+  reached VPS.org (answered, or its answer lost or unusable) create succeeds and records it, the doubt in
+  ``message``. Then with ``wait`` poll the servers list until the server is no longer ``restoring``. All of it
+  within ``wait_timeout``.
 - **update**: a change of ``snapshot_id`` or ``triggers`` replaces the resource, which restores again; a change of
   ``wait`` or ``wait_timeout`` alone does nothing.
 - **read** (refresh): returns the recorded state; never restores and never calls the API.
@@ -13,6 +16,7 @@ What each step does:
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
 from typing import Any, Optional, Sequence
 
@@ -20,7 +24,10 @@ import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from . import _provider
-from .errors import APIConnectionError, VpsorgError
+from ._deadline import deadline, remaining
+from .client import Client
+from .errors import APIConnectionError, APIResponseValidationError, ServerError, VpsorgError
+from .models import RESTORING, RestoreResponse, Server, ServerRef
 from .wait import format_duration, parse_duration, wait_for_restore
 
 DEFAULT_WAIT_TIMEOUT = 1800.0
@@ -86,6 +93,48 @@ def _normal(value: Any) -> Any:
     return value
 
 
+def _server_of(api: Client, snapshot_id: int) -> Optional[Server]:
+    """The server that restoring ``snapshot_id`` would overwrite, as listed now (None when it cannot be told)."""
+    snap = next((x for x in api.list_snapshots() if x.id == snapshot_id), None)
+    if snap is None or snap.server_id is None:
+        return None  # a walk of the account may miss it: the API itself says whether it exists
+    return next((x for x in api.list_servers() if x.id == snap.server_id), None)
+
+
+def _send(api: Client, snapshot_id: int) -> tuple[Optional[RestoreResponse], Optional[VpsorgError]]:
+    """The one restore POST: ``(answer, None)``, or ``(None, why)`` when it may have reached VPS.org unanswered.
+
+    A refusal that provably did nothing (4xx, a connection never opened) raises: nothing is recorded.
+    """
+    try:
+        return api.restore_snapshot(snapshot_id), None
+    except APIConnectionError as e:
+        if not e.maybe_sent:
+            raise VpsorgError(f"The restore of snapshot {snapshot_id} was not sent: {e}") from None
+        return None, e
+    except (ServerError, APIResponseValidationError) as e:
+        return None, e
+
+
+def _server_outs(server: Optional[ServerRef | Server]) -> dict[str, Any]:
+    if server is None:
+        return {"server_id": None, "server_name": None, "server_status": None}
+    return {"server_id": server.id, "server_name": server.name, "server_status": server.status}
+
+
+def _wait(api: Client, server_id: int, outs: dict[str, Any], started_at: float) -> None:
+    """Wait until the server is no longer ``restoring``; a wait that fails or runs out is noted, not raised."""
+    try:
+        outs["server_status"] = wait_for_restore(api, server_id, timeout=max(0.001, remaining() or 0.0)).status
+    except VpsorgError as e:
+        last = getattr(e, "last_seen", None)
+        outs["server_status"] = getattr(last, "status", None) or outs["server_status"]
+        outs["message"] = (
+            f"{outs['message'] or 'Restore started.'} Waiting for the server stopped after "
+            f"{format_duration(time.monotonic() - started_at)}: {e} The restore goes on; it will not be sent again."
+        )
+
+
 class _RestoreProvider(_provider._Provider):
     """The dynamic provider behind :class:`SnapshotRestore` (module-level, so it pickles by reference)."""
 
@@ -103,40 +152,32 @@ class _RestoreProvider(_provider._Provider):
         snapshot_id = int(_provider.as_int(props["snapshot_id"]) or 0)
         wait = props.get("wait", True) is not False
         timeout = parse_duration(props.get("wait_timeout") or DEFAULT_WAIT_TIMEOUT)
+        started_at = time.monotonic()
         started = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         outs: dict[str, Any] = {k: props.get(k) for k in INPUTS}
-        outs["snapshot_id"] = snapshot_id
-        outs["restored_at"] = started
-        try:
-            response = api.restore_snapshot(snapshot_id)
-        except APIConnectionError as e:
-            if not e.maybe_sent:
-                raise VpsorgError(f"Restore of snapshot {snapshot_id} was not sent: {e}") from None
-            raise VpsorgError(
-                f"The restore request for snapshot {snapshot_id} may or may not have reached VPS.org: {e} "
-                "It was not recorded, so the next `pulumi up` sends it again: first check the server "
-                "(`vpsorg servers`) and wait while it is `restoring`."
-            ) from None
-        server_ref = response.server
-        outs.update(
-            server_id=server_ref.id if server_ref else None,
-            server_name=server_ref.name if server_ref else None,
-            server_status=server_ref.status if server_ref else None,
-            message=response.message,
-        )
-        if wait and server_ref is not None:
-            # From here on the restore has been accepted: whatever happens, create succeeds and records it, so
-            # that a later `pulumi up` never restores a second time.
-            try:
-                server = wait_for_restore(api, server_ref.id, timeout=timeout)
-                outs["server_status"] = server.status
-            except VpsorgError as e:
-                last = getattr(e, "last_seen", None)
-                outs["server_status"] = getattr(last, "status", None) or outs["server_status"]
+        outs.update(snapshot_id=snapshot_id, restored_at=started)
+        with deadline(timeout):
+            server = _server_of(api, snapshot_id)
+            if server is not None and server.status == RESTORING:
+                outs.update(_server_outs(server), message=(
+                    f"Server {server.id} was already restoring, so the restore of snapshot {snapshot_id} was not sent "
+                    "again (an earlier run, perhaps interrupted, sent one). To restore once more, wait until it is "
+                    "done and change `triggers`."))
+                return CreateResult(f"{snapshot_id}@{started}", outs)
+            response, doubt = _send(api, snapshot_id)
+            # From here on the restore may have been accepted: whatever happens, create succeeds and records it,
+            # so that a later `pulumi up` never sends it a second time.
+            ref = response.server if response is not None else server
+            outs.update(_server_outs(ref), message=response.message if response is not None else None)
+            if doubt is not None:
+                outs["server_status"] = None
                 outs["message"] = (
-                    f"{response.message or 'Restore started.'} Waiting for the server stopped after "
-                    f"{format_duration(timeout)}: {e} The restore goes on; it will not be sent again."
+                    f"The restore request for snapshot {snapshot_id} may have reached VPS.org, but its answer was "
+                    f"unusable ({doubt}). It is recorded as sent so that it is never sent twice. Check the server "
+                    "(`vpsorg servers`); to restore once more, change `triggers`."
                 )
+            if wait and ref is not None:
+                _wait(api, ref.id, outs, started_at)
         return CreateResult(f"{snapshot_id}@{started}", outs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:

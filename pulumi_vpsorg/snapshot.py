@@ -2,10 +2,13 @@
 
 What each step does:
 
-- **preview / check / diff**: validate inputs offline; no token, no network. ``server_id``, ``name`` and
-  ``description`` replace the snapshot (the API has no update); ``wait_timeout`` alone changes nothing.
+- **preview / check / diff**: validate inputs offline; no token, no network. ``server_id`` and ``name`` replace
+  the snapshot; a new ``description`` is recorded in state only (the API cannot change a snapshot, and a new one
+  would hold the server as it is now, not as it was); ``wait_timeout`` alone changes nothing.
 - **create**: list the server's snapshots; adopt one with the same name (``adopted`` is true) or fail at the
-  5-per-server limit naming those that exist; else ``POST /snapshots/`` and wait until ``completed``.
+  5-per-server limit naming those that exist; else ``POST /snapshots/`` and wait until ``completed``, then make
+  sure no other process made one of the same name (the lowest id survives; see ``operations``).
+- **update**: records a new ``description``; sends nothing.
 - **read** (refresh, ``Snapshot.get``): list and find the id; gone only when a complete list lacks it.
 - **delete**: ``DELETE /snapshots/{id}/`` (waiting first if it is still being created); already gone is fine.
 """
@@ -27,7 +30,8 @@ DEFAULT_WAIT_TIMEOUT = 3600.0
 
 INPUTS = ("server_id", "name", "description", "wait_timeout")
 REQUIRED = ("server_id", "name")
-REPLACE_ON_CHANGES = ("server_id", "name", "description")
+REPLACE_ON_CHANGES = ("server_id", "name")
+UPDATE_ON_CHANGES = ("description",)
 OUTPUTS = (
     "snapshot_id",
     "server_id",
@@ -117,16 +121,8 @@ class _SnapshotProvider(_provider._Provider):
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         replaces = _provider.changed(REPLACE_ON_CHANGES, olds, news, _same)
-        # A replacement on the same server under the same name must delete first: created first, it would adopt
-        # the old snapshot, which the engine would then delete.
-        same_place = all(
-            _provider.is_unknown(news.get(p)) or _same(p, olds.get(p), news.get(p)) for p in ("server_id", "name")
-        )
-        return DiffResult(
-            changes=bool(replaces),
-            replaces=replaces,
-            delete_before_replace=bool(replaces) and same_place,
-        )
+        updates = _provider.changed(UPDATE_ON_CHANGES, olds, news, _same)
+        return DiffResult(changes=bool(replaces or updates), replaces=replaces)
 
     @_provider.plain_errors
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -156,7 +152,8 @@ class _SnapshotProvider(_provider._Provider):
         return ReadResult(str(found.id), outs)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult({**olds, "wait_timeout": news.get("wait_timeout")})
+        """Record the new ``description`` / ``wait_timeout``: the snapshot itself stays as it is."""
+        return UpdateResult({**olds, "description": news.get("description"), "wait_timeout": news.get("wait_timeout")})
 
     @_provider.plain_errors
     def delete(self, id_: str, props: dict[str, Any]) -> None:
@@ -178,8 +175,10 @@ class Snapshot(pulumi.dynamic.Resource, module="vpsorg", name="Snapshot"):
 
     Stack config ``vpsorg:token`` (a secret) and ``vpsorg:endpoint``, else ``VPSORG_TOKEN`` / ``VPSORG_ENDPOINT``.
 
-    A server holds at most 5 snapshots. Changing ``server_id``, ``name`` or ``description`` takes a new snapshot
-    and deletes the old one; to rotate at the limit use ``opts=ResourceOptions(delete_before_replace=True)``.
+    A server holds at most 5 snapshots. Changing ``server_id`` or ``name`` takes a new snapshot and deletes the
+    old one; to rotate at the limit use ``opts=ResourceOptions(delete_before_replace=True)``. Changing
+    ``description`` never replaces the snapshot (a new one would hold the server as it is now): the new text is
+    recorded in state, and VPS.org keeps the description it was taken with.
     If a snapshot of the same name already exists on the server it is adopted (``adopted`` is true), which is also
     how a create that timed out is picked up by the next ``pulumi up``.
     """

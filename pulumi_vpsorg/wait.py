@@ -32,9 +32,14 @@ T = TypeVar("T")
 R = TypeVar("R")
 PollInterval = Callable[[float], float]
 
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
-_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+_NUMBER = r"[0-9]+(?:\.[0-9]+)?"
+_SECONDS = re.compile(_NUMBER)
+_DURATION = re.compile(
+    rf"(?:(?P<h>{_NUMBER})h)?(?:(?P<m>{_NUMBER})m(?!s))?(?:(?P<s>{_NUMBER})s)?(?:(?P<ms>[0-9]+)ms)?"
+)
+_UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
 _MAX_TIMEOUT = 24 * 3600.0
+_DURATION_RULE = "use seconds (90) or a duration such as '90s', '20m', '1h30m' (each unit once, largest first)"
 
 
 def parse_duration(value: Union[str, int, float]) -> float:
@@ -42,32 +47,27 @@ def parse_duration(value: Union[str, int, float]) -> float:
 
     Raises ``ValueError`` with the rule when the value is not a positive duration of at most 24 hours.
     """
-    if isinstance(value, bool):
-        raise ValueError("must be a number of seconds or a duration such as '90s', '20m' or '1h'")
-    if isinstance(value, (int, float)):
-        seconds = float(value)
-    elif isinstance(value, str):
-        text = value.strip().lower().replace(" ", "")
-        try:
-            seconds = float(text)
-        except ValueError:
-            pos, seconds = 0, 0.0
-            for m in _DURATION.finditer(text):
-                if m.start() != pos:
-                    break
-                seconds += float(m.group(1)) * _UNITS[m.group(2)]
-                pos = m.end()
-            if pos != len(text) or not text:
-                raise ValueError(
-                    f"{value!r} is not a duration: use seconds (90) or a duration such as '90s', '20m', '1h30m'"
-                ) from None
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise ValueError(f"must be a number of seconds or a duration: {_DURATION_RULE}")
+    if isinstance(value, str):
+        seconds = _duration_seconds(value)
     else:
-        raise ValueError("must be a number of seconds or a duration such as '90s', '20m' or '1h'")
+        seconds = float(value)
     if not seconds > 0:
         raise ValueError(f"must be more than zero seconds (got {value!r})")
     if seconds > _MAX_TIMEOUT:
-        raise ValueError(f"must be at most 24 hours (got {value!r})")
+        raise ValueError(f"must be at most 24 hours (got {str(value)[:40]!r})")
     return seconds
+
+
+def _duration_seconds(value: str) -> float:
+    text = value.strip().lower()
+    if _SECONDS.fullmatch(text):
+        return float(text)
+    m = _DURATION.fullmatch(text) if len(text) <= 40 else None
+    if not text or m is None or not any(m.groupdict().values()):
+        raise ValueError(f"{value[:40]!r} is not a duration: {_DURATION_RULE}")
+    return sum(float(v) * _UNITS[k] for k, v in m.groupdict().items() if v)
 
 
 def format_duration(seconds: float) -> str:

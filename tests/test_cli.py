@@ -175,3 +175,25 @@ def test_live_progress_line_on_a_terminal(api):
     assert proc.returncode == 0
     text = seen.decode()
     assert "\r\x1b[K  snapshot 801 'n': in_progress" in text and "\r\x1b[K  snapshot 801 'n': completed" in text
+
+
+@pytest.mark.parametrize("args, words", [
+    (["rollback", "--server-id", "12345", "--snapshot", "", "--yes"], "--snapshot is empty"),
+    (["rollback", "--server-id", "12345", "--snapshot", "  ", "--yes"], "--snapshot is empty"),
+    (["snapshots", "list", "--server-id", "\u0661\u0662"], "ASCII digits only"),
+    (["snapshots", "list", "--server-id", "-5"], "a whole number from 1 to"),
+    (["snapshots", "list", "--server-id", "0"], "a whole number from 1 to"),
+    (["snapshots", "delete", "9" * 5000, "--yes"], "a whole number from 1 to"),
+    (["emulator", "--port", "70000"], "a port number from 0 to 65535"),
+    (["--endpoint", "http://[::1", "snapshots", "list"], "is not usable"),
+])
+def test_odd_input_is_refused_in_one_line_before_any_request(run, api, args, words):
+    proc = run(*args)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and words in proc.stderr, proc.stderr
+    assert api.emu.log == []
+
+
+def test_a_malformed_token_is_refused_without_showing_it(run, api):
+    proc = run("snapshots", "list", token="vps_abc\u00e9def")
+    assert proc.returncode == 2 and "vps_abc" not in proc.stderr and "not shown" in _one_line_error(proc)
+    assert api.emu.log == []

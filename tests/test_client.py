@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
+import threading
+import time
 from email.utils import format_datetime
 from datetime import datetime, timedelta, timezone
 
@@ -14,6 +17,7 @@ import respx
 from pulumi_vpsorg import (
     APIConnectionError,
     APIError,
+    APIResponseValidationError,
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
@@ -25,6 +29,7 @@ from pulumi_vpsorg import (
     ServerError,
     SnapshotLimitError,
 )
+from pulumi_vpsorg._deadline import deadline
 
 BASE = "https://admin.vps.org/api/v1"
 TOKEN = "vps_secret_abcdef123456"
@@ -143,7 +148,8 @@ def test_list_servers_with_filters(client, mock):
         (403, {"detail": "Token lacks scope."}, PermissionDeniedError, "permission"),
         (404, {"detail": "Not found."}, NotFoundError, "Server 12345 does not exist"),
         (429, {"detail": "Throttled."}, RateLimitError, "rate limiting"),
-        (500, "<html>oops</html>", ServerError, "<html>oops</html>"),
+        (500, "<html><head><title>Oops &amp; co</title></head>\n<body>\n<h1>x</h1></body></html>", ServerError,
+         "HTTP 500: an HTML page (Oops & co). VPS.org had a problem"),
         (418, {"error": "teapot"}, APIError, "HTTP 418: teapot"),
     ],
 )
@@ -210,15 +216,30 @@ def test_backoff_is_capped(sleeps, mock):
     assert len(sleeps) == 8 and max(sleeps) <= 2.0
 
 
-def test_retry_after_seconds_and_date_are_honoured_and_capped(client, mock, sleeps):
+def test_retry_after_seconds_and_date_are_honoured(client, mock, sleeps):
     soon = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=30), usegmt=True)
     mock.get("/snapshots/").mock(side_effect=[
         httpx.Response(429, headers={"Retry-After": "7"}),
         httpx.Response(429, headers={"Retry-After": soon}),
-        httpx.Response(503, headers={"Retry-After": "3600"}),
         httpx.Response(200, json={"results": []})])
     client.list_snapshots()
-    assert sleeps[0] == 7 and 25 <= sleeps[1] <= 30 and sleeps[2] == 60
+    assert sleeps[0] == 7 and 25 <= sleeps[1] <= 30
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "nan", "inf", "garbage"])
+def test_retry_after_zero_negative_or_unreadable_means_normal_backoff(client, mock, sleeps, value):
+    mock.get("/snapshots/").mock(side_effect=[
+        httpx.Response(503, headers={"Retry-After": value}), httpx.Response(200, json={"results": []})])
+    client.list_snapshots()
+    assert len(sleeps) == 1 and 0.25 <= sleeps[0] <= 0.5  # backoff_base * 2**0, jittered
+
+
+@pytest.mark.parametrize("value", ["3600", "86400", "Wed, 01 Jan 2099 00:00:00 GMT"])
+def test_retry_after_above_the_cap_fails_at_once_without_sleeping(client, mock, sleeps, value):
+    route = mock.get("/snapshots/").respond(429, headers={"Retry-After": value})
+    with pytest.raises(RateLimitError) as e:
+        client.list_snapshots()
+    assert sleeps == [] and route.call_count == 1 and e.value.retry_after >= 3600
 
 
 def test_retries_give_up_after_max_retries(client, mock, sleeps):
@@ -338,3 +359,140 @@ def test_restore_errors_say_what_to_do(client, mock):
 
 def test_authorization_header_is_redacted_in_reprs(client):
     assert TOKEN not in repr(client._http.headers) and TOKEN not in repr(client)
+
+
+# ----- bounded in time and size, whatever the server does -----------------------------------------------------
+
+
+class _OddServer:
+    """A loopback HTTP server of the tests' own that answers every request with ``reply(socket)``."""
+
+    def __init__(self, reply) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.endpoint = f"http://127.0.0.1:{self.sock.getsockname()[1]}/api/v1"
+        self.stop = threading.Event()
+        self.reply = reply
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._one, args=(conn,), daemon=True).start()
+
+    def _one(self, conn: socket.socket) -> None:
+        try:
+            conn.recv(65536)
+            self.reply(conn, self.stop)
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    def close(self) -> None:
+        self.stop.set()
+        self.sock.close()
+
+
+def _drip_body(conn, stop):
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n")
+    while not stop.wait(0.2):
+        conn.sendall(b" ")
+
+
+def _drip_headers(conn, stop):
+    for byte in b"HTTP/1.1 200 OK\r\n" * 1000:
+        if stop.wait(0.2):
+            return
+        conn.sendall(bytes([byte]))
+
+
+def _endless_body(conn, stop):
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+    chunk = b"10000\r\n" + b"[" * 0x10000 + b"\r\n"
+    while not stop.is_set():
+        conn.sendall(chunk)
+
+
+@pytest.mark.parametrize("reply", [_drip_body, _drip_headers], ids=["drips its body", "drips its headers"])
+def test_a_dripping_server_cannot_hold_a_request_past_its_total_time(reply):
+    server = _OddServer(reply)
+    try:
+        with Client(TOKEN, server.endpoint, request_timeout=1.5, max_retries=0) as api:
+            started = time.monotonic()
+            with pytest.raises(APITimeoutError, match="did not answer GET snapshots/ in time"):
+                api.list_snapshots()
+            assert time.monotonic() - started < 3.0
+    finally:
+        server.close()
+
+
+def test_an_endless_body_is_cut_off_at_the_size_cap():
+    server = _OddServer(_endless_body)
+    try:
+        with Client(TOKEN, server.endpoint, max_retries=0) as api:
+            with pytest.raises(APIConnectionError, match="larger than 8 MiB"):
+                api.list_snapshots()
+    finally:
+        server.close()
+
+
+def test_an_operation_deadline_bounds_retries_and_their_sleeps(mock):
+    mock.get("/snapshots/").respond(503, headers={"Retry-After": "50"})
+    with Client(TOKEN, max_retry_after=120) as api:
+        started = time.monotonic()
+        with deadline(1.0), pytest.raises(ServerError):  # 50 s fits the cap, not the deadline: not slept
+            api.list_snapshots()
+        assert time.monotonic() - started < 0.5
+
+
+def test_nothing_is_sent_once_the_operation_deadline_has_passed(mock):
+    route = mock.get("/snapshots/").respond(200, json={"results": []})
+    with Client(TOKEN) as api, deadline(0.0), pytest.raises(APITimeoutError, match="was not sent") as e:
+        api.list_snapshots()
+    assert route.call_count == 0 and e.value.maybe_sent is False
+
+
+# ----- tokens, endpoints and what errors may show ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("token", ["vps_a b", "vps_tab\there", "vps_ctl\x07", "vps_\u00e9t\u00e9", "vps_nl\nx"])
+def test_a_malformed_token_is_refused_without_showing_it(token):
+    with pytest.raises(ConfigurationError) as e:
+        Client(token)
+    assert "cannot be the token VPS.org issued" in str(e.value)
+    assert token.strip() not in str(e.value) and "vps_" not in str(e.value).split("VPSORG_TOKEN")[0]
+
+
+@pytest.mark.parametrize("endpoint", ["http://[::1", "http://h:99999/api/v1", "ftp://h/api/v1", "http://h/a b",
+                                      "http://h\u00e9/api/v1", "http:///api/v1"])
+def test_a_malformed_endpoint_is_one_clear_error(endpoint):
+    with pytest.raises(ConfigurationError, match="is not usable"):
+        Client(TOKEN, endpoint)
+
+
+def test_an_echoed_token_is_redacted_before_the_message_is_cut(client, mock):
+    mock.post("/snapshots/").respond(400, json={"detail": "x" * 290 + TOKEN, "echo": {"deep": [TOKEN]}})
+    with pytest.raises(BadRequestError) as e:
+        client.create_snapshot(12345, "n")
+    shown = str(e.value) + repr(e.value.body) + e.value.api_message
+    assert TOKEN[4:12] not in shown  # not even the part before the cut at 300 characters
+    assert "***" in json.dumps(e.value.body)
+
+
+def test_deeply_nested_json_is_a_clear_error_not_a_traceback(client, mock):
+    mock.get("/snapshots/").respond(200, content=b"[" * 100000 + b"]" * 100000,
+                                    headers={"Content-Type": "application/json"})
+    with pytest.raises(APIResponseValidationError, match="does not understand"):
+        client.list_snapshots()
+    mock.post("/snapshots/").respond(400, content=b"[" * 100000 + b"]" * 100000)
+    with pytest.raises(BadRequestError) as e:
+        client.create_snapshot(12345, "n")
+    assert "\n" not in str(e.value) and len(str(e.value)) < 600
+
+
+def test_a_list_that_ignores_the_server_filter_yields_only_that_servers_snapshots(client, mock):
+    mock.get("/snapshots/").respond(200, json={"results": [SNAP, dict(SNAP, id=802, server={"id": 12346})]})
+    assert [s.id for s in client.list_snapshots(server_id=12346)] == [802]

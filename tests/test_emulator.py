@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -183,3 +184,53 @@ def test_cli_emulator_explains_a_bad_state_file(tmp_path):
                            str(state)], capture_output=True, text=True, timeout=30)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "cannot use the state file" in proc.stderr and "Fix or remove it" in proc.stderr
+
+
+@pytest.mark.parametrize("spec", [
+    {"status": "500"}, {"status": 99}, {"status": 500, "count": 0}, {"status": 500, "count": True},
+    {"status": 500, "method": "get"}, {"status": 500, "path": "api/v1/snapshots/"}, {"latency": -1},
+    {"latency": 1e9}, {"status": 429, "retry_after": "1\r\nX-Evil: 1"}, {"drop_after_create": -1},
+    {"nonsense": 1}, [1, 2], "x",
+])
+def test_a_malformed_fault_is_refused_and_changes_nothing(http, spec):
+    resp = http.post(http.root + "/_emulator/faults", json=spec)
+    assert resp.status_code == 400 and resp.json()["detail"].startswith("bad fault")
+    assert http.get("snapshots/").status_code == 200 and http.emu.latency == 0.0
+
+
+def test_a_fault_can_answer_with_any_body(http):
+    http.post(http.root + "/_emulator/faults", json={"status": 200, "text": "<html>hi</html>", "path": "/api/v1/servers/"})
+    resp = http.get("servers/")
+    assert resp.text == "<html>hi</html>" and resp.headers["content-type"].startswith("text/html")
+
+
+@pytest.mark.parametrize("content", [
+    "{}", '{"next_id": 801}', '{"next_id": 801, "servers": {"1": {"id": 2}}, "snapshots": {}}', "[]",
+    '{"next_id": "x", "servers": {}, "snapshots": {}}',
+])
+def test_a_state_file_of_the_wrong_shape_is_refused_at_start(tmp_path, content):
+    state = tmp_path / "state.json"
+    state.write_text(content)
+    with pytest.raises(ValueError):
+        Emulator(state_file=str(state))
+
+
+@pytest.mark.parametrize("length", ["abc", "-1", "99999999999", "\u0661"])
+def test_a_bad_content_length_is_answered_400_not_hung(http, length):
+    host, port = http.root.split("//")[1].split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as s:
+        s.sendall(f"POST /api/v1/snapshots/ HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n\r\n".encode())
+        assert s.recv(100).startswith(b"HTTP/1.1 400")
+
+
+def test_a_short_body_is_dropped_after_the_handler_timeout(http, monkeypatch):
+    from pulumi_vpsorg import emulator as module
+
+    monkeypatch.setattr(module._Handler, "timeout", 0.5)
+    host, port = http.root.split("//")[1].split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as s:
+        s.sendall(b"POST /api/v1/snapshots/ HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+        started = time.monotonic()
+        assert s.recv(100) == b""  # closed, no answer
+        assert time.monotonic() - started < 3
+    assert http.get("snapshots/").status_code == 200

@@ -1,5 +1,5 @@
-"""Every example project: its program under pulumi.runtime.set_mocks (preview and up), and, where the pulumi
-CLI is on PATH, `pulumi preview`, `up` and `destroy` against the emulator with a local backend."""
+"""Every example project: its program under pulumi.runtime.set_mocks (preview and up). The same projects under the
+real `pulumi` CLI are in tests/e2e (`make e2e`)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import pytest
 from pulumi.runtime import config as runtime_config
 
 from _engine import RESTORE_TYPE, SNAPSHOT_TYPE, run_program
-from conftest import TOKEN, requires_pulumi_cli
 
 EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "examples")
 PROJECTS = ["snapshot-before-upgrade", "rollback", "ci-preview"]
@@ -68,29 +67,10 @@ def test_automation_script_parses():
     assert proc.returncode == 0 and "--snapshot-id" in proc.stdout
 
 
-@requires_pulumi_cli
-@pytest.mark.parametrize("name", ["snapshot-before-upgrade", "ci-preview"])
-def test_preview_up_destroy_with_the_pulumi_cli(name, api, tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VPSORG_")}
-    env.update(PULUMI_BACKEND_URL=f"file://{tmp_path}", PULUMI_CONFIG_PASSPHRASE="test",
-               PULUMI_SKIP_UPDATE_CHECK="1", VPSORG_TOKEN=TOKEN,
-               PATH=os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", ""))
-    cwd = os.path.join(EXAMPLES, name)
+def test_the_package_says_it_is_no_resource_plugin():
+    """Installed as `pulumi-vpsorg`, the language host would otherwise look for (and try to download) a `vpsorg`
+    resource plugin before every up."""
+    import json
+    from importlib.resources import files
 
-    def pulumi_cmd(*args: str, extra: dict[str, str] | None = None) -> str:
-        proc = subprocess.run(["pulumi", *args, "--non-interactive"], cwd=cwd, env={**env, **(extra or {})},
-                              capture_output=True, text=True, timeout=300)
-        assert proc.returncode == 0, proc.stdout + proc.stderr
-        return proc.stdout
-
-    pulumi_cmd("stack", "init", "test")
-    try:
-        pulumi_cmd("config", "set", "vpsorg:endpoint", api.endpoint)
-        pulumi_cmd("preview", extra={"VPSORG_TOKEN": ""})  # preview needs no token
-        assert api.emu.log == []
-        pulumi_cmd("up", "--yes", "--skip-preview")
-        assert api.emu.snapshots() and all(s["status"] == "completed" for s in api.emu.snapshots())
-        pulumi_cmd("destroy", "--yes")
-        assert api.emu.snapshots() == []
-    finally:
-        pulumi_cmd("stack", "rm", "test", "--yes", "--force")
+    assert json.loads(files("pulumi_vpsorg").joinpath("pulumi-plugin.json").read_text()) == {"resource": False}

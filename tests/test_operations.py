@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import threading
 
 import pytest
 
 from pulumi_vpsorg import Client, SnapshotLimitError, VpsorgError
-from pulumi_vpsorg.emulator import Emulator
-from pulumi_vpsorg.operations import delete_snapshot, find_by_name, take_snapshot
+from pulumi_vpsorg.emulator import Emulator, serve
+from pulumi_vpsorg.operations import POST_GRACE, delete_snapshot, find_by_name, take_snapshot
 
 TOKEN = "vps_ops"
+VPSORG = os.path.join(os.path.dirname(sys.executable), "vpsorg")
 
 
 def _setup(seconds: float = 0.1):
@@ -52,12 +57,38 @@ def test_limit_raised_by_the_api_names_the_snapshots():
     assert all(f"'s{i}'" in str(e.value) for i in range(5)) and len(e.value.existing) == 5
 
 
-def test_persistent_5xx_on_post_gives_up_with_a_clear_message():
+@pytest.mark.parametrize("status", [500, 502, 504])
+def test_a_post_whose_answer_was_lost_is_never_sent_twice(status):
     emu, api = _setup()
-    emu.inject(status=500, count=10, method="POST")
-    with pytest.raises(VpsorgError, match="failed 3 times") as e:
-        take_snapshot(api, 12345, "n", wait=False, sleep=lambda _: None)
-    assert "No snapshot of that name exists" in str(e.value) and emu.snapshots() == []
+    emu.inject(status=status, count=10, method="POST")
+    sleeps: list[float] = []
+    with pytest.raises(VpsorgError, match="may or may not have reached VPS.org") as e:
+        take_snapshot(api, 12345, "n", wait=False, sleep=sleeps.append)
+    assert "It is not sent again now" in str(e.value) and "is adopted" in str(e.value)
+    assert len(emu.requests("POST")) == 1 and emu.snapshots() == []
+    assert sum(sleeps) <= POST_GRACE
+
+
+def test_a_lost_post_that_lands_late_is_found_and_is_ours():
+    emu, api = _setup(seconds=0)
+    emu.inject(status=504, method="POST")
+    looks = {"n": 0}
+    def sleep(_: float) -> None:  # the gateway gave up, but the snapshot lands while we look
+        looks["n"] += 1
+        if looks["n"] == 2:
+            emu.handle("POST", "/api/v1/snapshots/", f"Bearer {TOKEN}", b'{"server_id": 12345, "name": "n"}')
+    snap, adopted = take_snapshot(api, 12345, "n", sleep=sleep)
+    assert adopted is False and [s["id"] for s in emu.snapshots()] == [snap.id]
+    assert len(emu.requests("POST")) == 2  # the 504 and the late landing: we sent one
+
+
+def test_a_refused_post_is_sent_again_after_looking():
+    emu, api = _setup(seconds=0)
+    emu.inject(status=429, retry_after=1, method="POST")
+    sleeps: list[float] = []
+    snap, _ = take_snapshot(api, 12345, "n", sleep=sleeps.append)
+    assert sleeps == [1.0] and [s["id"] for s in emu.snapshots()] == [snap.id]
+    assert [r["method"] for r in emu.log][:4] == ["GET", "POST", "GET", "POST"]
 
 
 def test_delete_reports_whether_it_deleted():
@@ -68,8 +99,48 @@ def test_delete_reports_whether_it_deleted():
     assert delete_snapshot(api, snap.id) is False
 
 
-def test_find_by_name_prefers_the_newest_usable():
+def test_find_by_name_takes_the_lowest_usable_id_of_that_server():
     emu, api = _setup(seconds=0)
     take_snapshot(api, 12345, "n")
     emu.handle("POST", "/api/v1/snapshots/", f"Bearer {TOKEN}", b'{"server_id": 12345, "name": "n"}')
-    assert find_by_name(api.list_snapshots(12345), "n").id == 802
+    snaps = api.list_snapshots(12345)
+    assert find_by_name(snaps, "n").id == 801
+    assert find_by_name(snaps, "n", server_id=12346) is None
+
+
+def test_a_duplicate_made_elsewhere_is_reconciled_the_lowest_id_survives():
+    emu, api = _setup(seconds=0.2)
+    real_create = api.create_snapshot
+
+    def create_after_another_machine(*args, **kwargs):  # their POST lands between our look and our POST
+        emu.handle("POST", "/api/v1/snapshots/", f"Bearer {TOKEN}", b'{"server_id": 12345, "name": "n"}')
+        return real_create(*args, **kwargs)
+
+    api.create_snapshot = create_after_another_machine
+    snap, adopted = take_snapshot(api, 12345, "n")
+    assert snap.id == 801 and adopted is True and snap.is_completed
+    assert [s["id"] for s in emu.snapshots()] == [801]
+    assert [r["path"] for r in emu.requests("DELETE")] == ["/api/v1/snapshots/802/"]  # ours, the duplicate
+
+
+@pytest.mark.parametrize("machines", ["one machine", "two machines"])
+def test_two_processes_creating_one_name_at_once_leave_one_snapshot(machines, tmp_path):
+    emu = Emulator(snapshot_seconds=0.5, latency=0.05)
+    server = serve(emu)
+    env = {**os.environ, "VPSORG_TOKEN": TOKEN, "VPSORG_ENDPOINT": server.endpoint}
+    try:
+        for trial in range(4):
+            procs = []
+            for who in range(2):
+                lock_dir = tmp_path / (f"locks-{who}" if machines == "two machines" else "locks")
+                procs.append(subprocess.Popen(
+                    [VPSORG, "snapshots", "create", "--server-id", "12345", "--name", f"same-{trial}", "--json"],
+                    env={**env, "VPSORG_LOCK_DIR": str(lock_dir)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                    text=True))
+            outs = [p.communicate(timeout=60) for p in procs]
+            assert [p.returncode for p in procs] == [0, 0], outs
+            ids = {json.loads(out)["id"] for out, _ in outs}
+            left = [s["id"] for s in emu.snapshots() if s["name"] == f"same-{trial}"]
+            assert len(ids) == 1 and left == list(ids), (trial, outs, left)
+    finally:
+        server.close()

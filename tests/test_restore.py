@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import grpc
 import pytest
 from pulumi.output import Unknown
@@ -39,7 +41,10 @@ def test_restore_once_and_wait_for_the_server(host, api, restore_props):
     assert outs["restored_at"].endswith("Z") and outs["triggers"] == ["release-1"]
     assert [(r["method"], r["path"], r.get("json")) for r in _restores(api)] == [
         ("POST", f"/api/v1/snapshots/{sid}/restore/", None)]
-    assert {r["path"] for r in api.emu.requests("GET")} == {"/api/v1/servers/"}
+    # first where the restore would land (the snapshot's server, and whether it is restoring already)
+    assert [(r["method"], r["path"]) for r in api.emu.log[:3]] == [
+        ("GET", "/api/v1/snapshots/"), ("GET", "/api/v1/servers/"), ("POST", f"/api/v1/snapshots/{sid}/restore/")]
+    assert {r["path"] for r in api.emu.log[3:]} == {"/api/v1/servers/"}
 
     # a second up with the same inputs: no change, so the engine calls nothing else
     same = restore_props(snapshot_id=sid, triggers=["release-1"], wait=False, wait_timeout="5m")
@@ -64,7 +69,7 @@ def test_restore_without_wait_returns_at_once(host, api, restore_props):
     sid = _snapshot(api)
     _, outs = host.create(R, host.check(R, {}, restore_props(snapshot_id=sid, wait=False))[0])
     assert outs["server_status"] == "restoring"
-    assert api.emu.requests("GET", "/api/v1/servers/") == []
+    assert api.emu.log[-1]["path"].endswith("/restore/")  # nothing polled after the POST
 
 
 def test_unfinished_snapshot_fails_clearly_after_one_post(host, api, restore_props):
@@ -78,13 +83,43 @@ def test_unfinished_snapshot_fails_clearly_after_one_post(host, api, restore_pro
     assert len(_restores(api)) == 1
 
 
-def test_restore_is_never_retried_on_a_server_error(host, api, restore_props):
+ODD_ANSWERS = {
+    "gateway 504": {"status": 504, "text": "<html><title>504 Gateway Time-out</title></html>"},
+    "server error 503": {"status": 503, "retry_after": 0},
+    "200 with an HTML page": {"status": 200, "text": "<html><body>Welcome to nginx!</body></html>"},
+    "200 with a server of another shape": {"status": 200, "body": {"status": "success", "server": "web-01"}},
+}
+
+
+@pytest.mark.parametrize("fault", ODD_ANSWERS.values(), ids=ODD_ANSWERS.keys())
+def test_a_restore_that_may_have_reached_vpsorg_is_recorded_and_never_sent_again(host, api, restore_props, fault):
     sid = _snapshot(api)
-    api.emu.inject(status=503, count=3, retry_after=0, method="POST")
-    with pytest.raises(grpc.RpcError) as e:
-        host.create(R, host.check(R, {}, restore_props(snapshot_id=sid))[0])
-    assert "HTTP 503" in e.value.details()
+    api.emu.inject(method="POST", path=f"/api/v1/snapshots/{sid}/restore/", **fault)
+    id_, outs = host.create(R, host.check(R, {}, restore_props(snapshot_id=sid, triggers=["r1"]))[0])
     assert len(_restores(api)) == 1
+    assert "may have reached VPS.org" in outs["message"] and "never sent twice" in outs["message"]
+    assert outs["server_id"] == 12345  # known from the look before sending
+    d = host.diff(R, id_, outs, restore_props(snapshot_id=sid, triggers=["r1"]))
+    assert d.changes == d.DIFF_NONE  # recorded: the next `pulumi up` sends nothing
+
+
+def test_a_server_already_restoring_is_not_sent_a_second_restore(host, api, restore_props):
+    api.emu.restore_seconds = 30
+    sid = _snapshot(api)
+    api.emu.handle("POST", f"/api/v1/snapshots/{sid}/restore/", f"Bearer {TOKEN}", b"")  # an interrupted run's
+    _, outs = host.create(R, host.check(R, {}, restore_props(snapshot_id=sid))[0])
+    assert len(_restores(api)) == 1  # only the earlier one
+    assert outs["server_status"] == "restoring" and "was already restoring" in outs["message"]
+
+
+def test_wait_timeout_bounds_the_whole_restore_even_when_the_api_says_retry_later(host, api, restore_props):
+    api.emu.restore_seconds = 60
+    sid = _snapshot(api)
+    api.emu.inject(status=429, count=1000, retry_after=3, method="GET", path="/api/v1/servers/")
+    started = time.monotonic()
+    with pytest.raises(grpc.RpcError):  # the look before sending cannot be made: nothing is sent
+        host.create(R, host.check(R, {}, restore_props(snapshot_id=sid, wait_timeout="2s"))[0])
+    assert time.monotonic() - started < 4 and _restores(api) == []
 
 
 def test_missing_snapshot(host, api, restore_props):
@@ -106,7 +141,7 @@ def test_wait_timeout_still_records_the_restore(host, api, restore_props):
     "props, prop, words",
     [
         ({}, "snapshot_id", "snapshot_id is required"),
-        ({"snapshot_id": "abc"}, "snapshot_id", "positive whole number"),
+        ({"snapshot_id": "abc"}, "snapshot_id", "a whole number from 1 to"),
         ({"snapshot_id": 801.5}, "snapshot_id", "got 801.5"),
         ({"snapshot_id": 801, "triggers": "x"}, "triggers", "triggers must be a list"),
         ({"snapshot_id": 801, "wait": "yes"}, "wait", "wait must be true or false"),

@@ -12,7 +12,9 @@ import pytest
 from pulumi_vpsorg import Snapshot
 from pulumi_vpsorg.emulator import Emulator, serve
 
-from _engine import SNAPSHOT_TYPE, UNKNOWN, ProviderHost, run_program, urn
+from pulumi.runtime import proto
+
+from _engine import SNAPSHOT_TYPE, UNKNOWN, ProviderHost, plain, run_program, struct, urn
 from conftest import TOKEN
 
 U = urn(SNAPSHOT_TYPE, "pre-upgrade")
@@ -84,18 +86,26 @@ def test_unknown_preview_values_pass_check_and_may_replace(host, api, snap_props
     [
         ({"name": "n"}, "server_id", "server_id is required"),
         ({"server_id": 12345}, "name", "name is required"),
-        ({"server_id": 12345.5, "name": "n"}, "server_id", "(a positive whole number), got 12345.5"),
-        ({"server_id": -3, "name": "n"}, "server_id", "(a positive whole number), got -3"),
-        ({"server_id": 0, "name": "n"}, "server_id", "(a positive whole number), got 0"),
+        ({"server_id": 12345.5, "name": "n"}, "server_id", "a whole number from 1 to 9007199254740992, got 12345.5"),
+        ({"server_id": -3, "name": "n"}, "server_id", "a whole number from 1 to 9007199254740992, got -3"),
+        ({"server_id": 0, "name": "n"}, "server_id", "got 0"),
+        ({"server_id": 2.0**60, "name": "n"}, "server_id", "got 1152921504606846976"),
         ({"server_id": True, "name": "n"}, "server_id", "not a boolean"),
-        ({"server_id": "web", "name": "n"}, "server_id", "got str 'web'"),
+        ({"server_id": "web", "name": "n"}, "server_id", "(ASCII digits only), got 'web'"),
+        ({"server_id": "\u0661\u0662\u0663", "name": "n"}, "server_id", "(ASCII digits only)"),
+        ({"server_id": "9" * 5000, "name": "n"}, "server_id", "(ASCII digits only), got '99999"),
         ({"server_id": 12345, "name": "bad name!"}, "name", "only letters, digits, hyphens and underscores"),
+        ({"server_id": 12345, "name": "n\n"}, "name", "only letters, digits, hyphens and underscores"),
+        ({"server_id": 12345, "name": "\u0661x"}, "name", "only letters, digits, hyphens and underscores"),
         ({"server_id": 12345, "name": "x" * 256}, "name", "at most 255 characters, got 256"),
         ({"server_id": 12345, "name": 5}, "name", "name must be a string"),
         ({"server_id": 12345, "name": "n", "description": 7}, "description", "description must be a string"),
         ({"server_id": 12345, "name": "n", "wait_timeout": "soon"}, "wait_timeout", "is not a duration"),
         ({"server_id": 12345, "name": "n", "wait_timeout": -5}, "wait_timeout", "more than zero"),
         ({"server_id": 12345, "name": "n", "wait_timeout": "48h"}, "wait_timeout", "at most 24 hours"),
+        ({"server_id": 12345, "name": "n", "wait_timeout": "1h1h"}, "wait_timeout", "each unit once"),
+        ({"server_id": 12345, "name": "n", "wait_timeout": "1e3"}, "wait_timeout", "is not a duration"),
+        ({"server_id": 12345, "name": "n", "wait_timeout": "1_000"}, "wait_timeout", "is not a duration"),
     ],
 )
 def test_every_bad_input_is_named_in_check(host, api, snap_props, props, prop, words):
@@ -110,16 +120,28 @@ def test_digit_string_server_id_is_accepted_and_sent_as_integer(host, api, snap_
     assert api.emu.requests("POST")[0]["json"]["server_id"] == 12346
 
 
-def test_diff_replaces_and_deletes_first_when_the_name_stays(host, snap_props):
+def test_diff_replaces_only_for_server_or_name_and_never_for_description(host, snap_props):
     old = snap_props(server_id=12345, name="n", description="a", snapshot_id=801, status="completed")
     d = host.diff(U, "801", old, snap_props(server_id=12345, name="n", description="b"))
-    assert list(d.replaces) == ["description"] and d.deleteBeforeReplace is True
+    assert d.changes == d.DIFF_SOME and list(d.replaces) == []
     d = host.diff(U, "801", old, snap_props(server_id=12346, name="n", description="a"))
     assert list(d.replaces) == ["server_id"] and d.deleteBeforeReplace is False
     d = host.diff(U, "801", old, snap_props(server_id=12345, name="m", description="a"))
     assert list(d.replaces) == ["name"] and d.deleteBeforeReplace is False
     d = host.diff(U, "801", old, snap_props(server_id=12345, name="n", description="a", wait_timeout=10))
     assert d.changes == d.DIFF_NONE
+
+
+def test_a_description_change_keeps_the_snapshot_and_records_the_text(host, api, snap_props):
+    id_, outs = _create(host, snap_props, server_id=12345, name="keep", description="before the upgrade")
+    calls = len(api.emu.log)
+    resp = host.stub.Update(proto.UpdateRequest(id=id_, urn=U, olds=struct(outs),
+                                                news=struct(snap_props(server_id=12345, name="keep",
+                                                                       description="the good one"))))
+    new = plain(resp.properties)
+    assert new["description"] == "the good one" and new["snapshot_id"] == outs["snapshot_id"]
+    assert len(api.emu.log) == calls  # nothing sent: the snapshot, the restore point, is untouched
+    assert [s["id"] for s in api.emu.snapshots()] == [int(id_)]
 
 
 def test_limit_fails_before_posting_and_names_the_snapshots(host, api, snap_props):
@@ -186,13 +208,12 @@ def test_lost_post_response_leaves_exactly_one_snapshot(host, api, snap_props):
     assert len(api.emu.requests("POST")) == 1 and outs["status"] == "completed"
 
 
-def test_500_on_post_leaves_exactly_one_snapshot(host, api, snap_props):
-    api.emu.inject(status=500, method="POST", path="/api/v1/snapshots/")
+def test_a_dropped_post_leaves_exactly_one_snapshot(host, api, snap_props):
+    api.emu.inject(drop_after_create=1)
     id_, _ = _create(host, snap_props, server_id=12345, name="n")
     assert [s["id"] for s in api.emu.snapshots()] == [int(id_)]
     methods = [r["method"] for r in api.emu.log]
-    # list, POST (500), list again by name (nothing), POST, then polls
-    assert methods[:4] == ["GET", "POST", "GET", "POST"]
+    assert methods[:3] == ["GET", "POST", "GET"] and methods.count("POST") == 1  # found by name, not re-posted
 
 
 def test_429_with_retry_after_while_waiting_is_honoured(host, api, snap_props):

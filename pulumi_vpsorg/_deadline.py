@@ -1,0 +1,108 @@
+"""Time limits that hold whatever the server does: a per-thread deadline, and a network layer that obeys it.
+
+httpx's timeouts bound each socket read, so a server that drips one byte every few seconds keeps a request alive
+for ever. Here every connect, read and write of a request is given at most the time left before the request's
+deadline (and the enclosing operation's), so a request ends on time even then.
+
+    with deadline(20):           # everything this thread sends inside the block ends within 20 s
+        client.list_snapshots(server_id=12345)
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, Optional
+
+import httpcore
+import httpx
+
+log = logging.getLogger("pulumi_vpsorg")
+_local = threading.local()
+
+
+def remaining() -> Optional[float]:
+    """Seconds left before this thread's deadline (may be negative), or None without one."""
+    until: Optional[float] = getattr(_local, "until", None)
+    return None if until is None else until - time.monotonic()
+
+
+@contextmanager
+def deadline(seconds: Optional[float]) -> Iterator[None]:
+    """Bound everything this thread sends inside the block to ``seconds`` (an outer, earlier deadline stays)."""
+    previous: Optional[float] = getattr(_local, "until", None)
+    if seconds is not None:
+        mine = time.monotonic() + seconds
+        _local.until = mine if previous is None else min(previous, mine)
+    try:
+        yield
+    finally:
+        _local.until = previous
+
+
+def _bounded(timeout: Optional[float], timed_out: type[Exception]) -> Optional[float]:
+    left = remaining()
+    if left is None:
+        return timeout
+    if left <= 0:
+        raise timed_out("the time limit for this request ran out")
+    return left if timeout is None else min(timeout, left)
+
+
+class _Stream(httpcore.NetworkStream):
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: Optional[float] = None) -> bytes:
+        return self._inner.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: Optional[float] = None) -> None:
+        self._inner.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(self, ssl_context: Any, server_hostname: Optional[str] = None,
+                  timeout: Optional[float] = None) -> httpcore.NetworkStream:
+        bounded = _bounded(timeout, httpcore.ConnectTimeout)
+        return _Stream(self._inner.start_tls(ssl_context, server_hostname, bounded))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _Backend(httpcore.NetworkBackend):
+    def __init__(self, inner: httpcore.NetworkBackend) -> None:
+        self._inner = inner
+
+    def connect_tcp(self, host: str, port: int, timeout: Optional[float] = None,
+                    local_address: Optional[str] = None, socket_options: Any = None) -> httpcore.NetworkStream:
+        bounded = _bounded(timeout, httpcore.ConnectTimeout)
+        return _Stream(self._inner.connect_tcp(host, port, bounded, local_address, socket_options))
+
+    def connect_unix_socket(self, path: str, timeout: Optional[float] = None,
+                            socket_options: Any = None) -> httpcore.NetworkStream:
+        bounded = _bounded(timeout, httpcore.ConnectTimeout)
+        return _Stream(self._inner.connect_unix_socket(path, bounded, socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+def bounded_transport() -> httpx.BaseTransport:
+    """httpx's own transport, with its network layer bounded by :func:`deadline`.
+
+    httpx has no public hook for the network layer, so this swaps the connection pool's backend. If httpx ever
+    stops looking as expected, requests keep httpx's per-read timeouts and a warning says so.
+    """
+    transport = httpx.HTTPTransport()
+    pool = getattr(transport, "_pool", None)
+    inner = getattr(pool, "_network_backend", None)
+    if isinstance(inner, httpcore.NetworkBackend):
+        pool._network_backend = _Backend(inner)  # type: ignore[union-attr]
+    else:
+        log.warning("httpx's network layer is not where expected: requests are bounded per read, not in total")
+    return transport

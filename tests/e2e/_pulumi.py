@@ -1,0 +1,151 @@
+"""Run real `pulumi` commands on a copy of an example project, with a local file backend and no network.
+
+The CLI comes from ``scripts/pulumi-cli`` (built once from its Go modules, cached outside the repo); the Python
+language host is ``langhost.py`` beside this file (see its docstring for why); the dynamic-provider plugin
+``pulumi-resource-pulumi-python`` is Pulumi's own script. Every project runs on this repository's venv: its
+Pulumi.yaml gets ``runtime.options.virtualenv`` set to it, as a user's would.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+EXAMPLES = os.path.join(REPO, "examples")
+VENV = sys.prefix  # the venv the tests run in has pulumi-vpsorg installed
+PASSPHRASE = "e2e-passphrase"
+TOKEN = "vps_e2e_0123456789abcdef"
+
+
+class CLIUnavailable(RuntimeError):
+    """The Pulumi CLI could not be built or found: the reason is the message."""
+
+
+def pulumi_bin() -> str:
+    """The directory holding the built `pulumi` (``VPSORG_PULUMI_BIN``, else ``scripts/pulumi-cli``)."""
+    given = os.environ.get("VPSORG_PULUMI_BIN")
+    if given:
+        return given
+    proc = subprocess.run([os.path.join(REPO, "scripts", "pulumi-cli")], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise CLIUnavailable(proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "scripts/pulumi-cli failed")
+    return proc.stdout.strip().splitlines()[-1]
+
+
+def tools_dir(where: str, cli_bin: str) -> str:
+    """A folder for PATH laid out as a Pulumi release: `pulumi` with its plugins beside it, our language host
+    wrapper among them (it runs on this venv's Python)."""
+    os.makedirs(where, exist_ok=True)
+    for name in os.listdir(cli_bin):
+        source, target = os.path.join(cli_bin, name), os.path.join(where, name)
+        try:
+            os.link(source, target)
+        except OSError:
+            shutil.copy2(source, target)
+    wrapper = os.path.join(where, "pulumi-language-python")
+    with open(wrapper, "w") as f:
+        f.write(f'#!/bin/sh\nexec "{sys.executable}" "{os.path.join(REPO, "tests", "e2e", "langhost.py")}" "$@"\n')
+    os.chmod(wrapper, os.stat(wrapper).st_mode | stat.S_IEXEC)
+    return where
+
+
+@dataclass
+class Result:
+    code: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+@dataclass
+class Project:
+    """One example project copied to ``dir``, with its own stack ``stack`` in a file backend."""
+
+    dir: str
+    env: dict[str, str]
+    stack: str = "e2e"
+    log: list[tuple[list[str], Result]] = field(default_factory=list)
+
+    def run(self, *args: str, env: Optional[dict[str, str]] = None, check: bool = True, timeout: float = 600) -> Result:
+        cmd = ["pulumi", *args]
+        started = time.monotonic()
+        proc = subprocess.run(cmd, cwd=self.dir, env={**self.env, **(env or {})}, capture_output=True, text=True,
+                              timeout=timeout)
+        result = Result(proc.returncode, proc.stdout, proc.stderr, time.monotonic() - started)
+        self.log.append((cmd, result))
+        if check and proc.returncode != 0:
+            raise AssertionError(f"`{' '.join(cmd)}` exited {proc.returncode}:\n{result.output}")
+        return result
+
+    def config(self, key: str, value: str, *, secret: bool = False) -> None:
+        self.run("config", "set", *(["--secret"] if secret else []), key, value)
+
+    def up(self, *args: str, **kw: Any) -> Result:
+        return self.run("up", "--yes", "--skip-preview", *args, **kw)
+
+    def outputs(self) -> dict[str, Any]:
+        return json.loads(self.run("stack", "output", "--json", "--show-secrets").stdout)
+
+    def export(self) -> dict[str, Any]:
+        return json.loads(self.run("stack", "export").stdout)
+
+    def resources(self, type_suffix: str) -> list[dict[str, Any]]:
+        deployment = self.export()["deployment"]
+        return [r for r in deployment.get("resources") or [] if r["type"].endswith(type_suffix)]
+
+
+def project(example: str, root: str, cli_bin: str, tools: str, *, program: Optional[str] = None,
+            stack: str = "e2e") -> Project:
+    """Copy ``examples/<example>`` (or write ``program`` as its __main__.py) into ``root`` and init a stack."""
+    dest = os.path.join(root, example)
+    if program is None:
+        shutil.copytree(os.path.join(EXAMPLES, example), dest, ignore=shutil.ignore_patterns("Pulumi.*.yaml"))
+    else:
+        os.makedirs(dest)
+        with open(os.path.join(dest, "__main__.py"), "w") as f:
+            f.write(program)
+        with open(os.path.join(dest, "Pulumi.yaml"), "w") as f:
+            f.write(f"name: {example}\nruntime: python\n")
+    _pin_virtualenv(os.path.join(dest, "Pulumi.yaml"))
+    home = os.path.join(root, ".pulumi-home")
+    state = os.path.join(root, ".state")
+    os.makedirs(state, exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VPSORG_", "PULUMI_"))}
+    env.update(
+        PATH=os.pathsep.join([tools, os.path.join(VENV, "bin"), env.get("PATH", "")]),
+        PULUMI_HOME=home,
+        PULUMI_BACKEND_URL=f"file://{state}",
+        PULUMI_CONFIG_PASSPHRASE=PASSPHRASE,
+        PULUMI_SKIP_UPDATE_CHECK="true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION="true",
+        PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK="true",
+    )
+    proj = Project(dest, env, stack)
+    proj.run("stack", "init", stack)
+    return proj
+
+
+def _pin_virtualenv(path: str) -> None:
+    """Point ``runtime`` at this venv, as a user does with ``runtime.options.virtualenv``."""
+    with open(path) as f:
+        lines = f.read().splitlines()
+    out = []
+    for line in lines:
+        if line.strip() == "runtime: python":
+            out += ["runtime:", "  name: python", "  options:", "    toolchain: pip", f"    virtualenv: {VENV}"]
+        else:
+            out.append(line)
+    with open(path, "w") as f:
+        f.write("\n".join(out) + "\n")

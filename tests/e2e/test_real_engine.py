@@ -1,0 +1,250 @@
+"""Every example, and the claims README makes about Pulumi, under the real `pulumi` CLI against the emulator."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from _pulumi import TOKEN
+
+from pulumi_vpsorg import Client
+
+ROTATING = textwrap.dedent(
+    """
+    import pulumi
+    from pulumi_vpsorg import Snapshot
+
+    config = pulumi.Config()
+    Snapshot("nightly", server_id=12346, name=config.require("name"),
+             opts=pulumi.ResourceOptions(delete_before_replace=config.get_bool("deleteFirst") is not False))
+    """
+)
+
+TIMED = textwrap.dedent(
+    """
+    import pulumi
+    from pulumi_vpsorg import Snapshot
+
+    snap = Snapshot("slow", server_id=12345, name="slow-one", wait_timeout=pulumi.Config().require("waitTimeout"))
+    pulumi.export("adopted", snap.adopted)
+    pulumi.export("snapshot_id", snap.snapshot_id)
+    """
+)
+
+FLEET = textwrap.dedent(
+    """
+    from pulumi_vpsorg import Snapshot
+
+    for i in range(20):
+        Snapshot(f"s{i}", server_id=12345 + i % 5, name=f"fleet-{i}")
+    """
+)
+
+
+def _api(live) -> Client:
+    return Client(TOKEN, live.endpoint)
+
+
+def _completed_snapshot(live, server_id: int, name: str) -> int:
+    seconds, live.emu.snapshot_seconds = live.emu.snapshot_seconds, 0.0
+    try:
+        with _api(live) as api:
+            return api.create_snapshot(server_id, name).id
+    finally:
+        live.emu.snapshot_seconds = seconds
+
+
+# ----- preview ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("example", ["snapshot-before-upgrade", "rollback", "ci-preview"])
+def test_preview_needs_no_token_and_makes_no_api_call(example, live, make_project):
+    proj = make_project(example, endpoint=live.endpoint, token=None)
+    if example == "rollback":
+        proj.config("snapshotId", "801")
+        proj.config("rollbackId", "incident-1")
+    result = proj.run("preview")
+    assert "+ " in result.stdout and "create" in result.stdout, result.stdout
+    assert live.calls() == []
+
+
+def test_ci_preview_as_the_workflow_runs_it_with_the_api_unreachable(make_project):
+    proj = make_project("ci-preview", endpoint="http://127.0.0.1:9/api/v1", token=None)
+    result = proj.run("preview")
+    assert "web-nightly" in result.stdout and "db-nightly" in result.stdout
+
+
+def test_preview_fails_on_bad_input_naming_the_property(make_project):
+    proj = make_project("snapshot-before-upgrade", token=None)
+    proj.config("snapshotName", "pre upgrade!")
+    result = proj.run("preview", check=False)
+    assert result.code != 0
+    assert "name may contain only letters, digits, hyphens and underscores" in result.output
+
+
+# ----- Snapshot lifecycle ------------------------------------------------------------------------------------------
+
+
+def test_up_up_refresh_destroy(live, make_project):
+    proj = make_project("snapshot-before-upgrade", endpoint=live.endpoint)
+    proj.up()
+    [snap] = live.emu.snapshots()
+    assert snap["status"] == "completed" and snap["server"]["id"] == 12345 and snap["name"] == "pre-upgrade"
+    outputs = proj.outputs()
+    assert outputs["snapshot_id"] == snap["id"] and outputs["status"] == "completed"
+    assert outputs["server_name"] == "web-server-01" and outputs["size_mb"] == snap["size_mb"]
+
+    second = proj.up()
+    assert len(live.calls("POST")) == 1
+    assert "2 unchanged" in second.stdout and "+ " not in second.stdout, second.stdout  # the stack and the snapshot
+
+    proj.run("refresh", "--yes")
+    assert len(proj.resources(":Snapshot")) == 1
+
+    with _api(live) as api:
+        api.delete_snapshot(snap["id"])  # behind Pulumi's back
+    proj.run("refresh", "--yes")
+    assert proj.resources(":Snapshot") == []
+
+    proj.up()
+    [again] = live.emu.snapshots()
+    proj.run("destroy", "--yes")
+    assert live.emu.snapshots() == []
+    assert live.calls("DELETE", f"/api/v1/snapshots/{again['id']}/")
+
+
+def test_rotation_at_the_limit_deletes_first(live, make_project):
+    for i in range(4):
+        _completed_snapshot(live, 12346, f"manual-{i}")
+    proj = make_project("rotating", program=ROTATING, endpoint=live.endpoint)
+    proj.config("name", "nightly-1")
+    proj.up()
+    proj.config("name", "nightly-2")
+    proj.up()
+    names = sorted(s["name"] for s in live.emu.snapshots())
+    assert names == ["manual-0", "manual-1", "manual-2", "manual-3", "nightly-2"]
+
+
+def test_create_first_at_the_limit_fails_naming_the_five(live, make_project):
+    for i in range(4):
+        _completed_snapshot(live, 12346, f"manual-{i}")
+    proj = make_project("rotating", program=ROTATING, endpoint=live.endpoint)
+    proj.config("name", "nightly-1")
+    proj.config("deleteFirst", "false")
+    proj.up()
+    proj.config("name", "nightly-2")
+    result = proj.up(check=False)
+    assert result.code != 0
+    assert "Server 12346 already has 5 of its 5 snapshots" in result.output
+    for name in ("manual-0", "manual-3", "nightly-1"):
+        assert name in result.output
+    assert len([s for s in live.emu.snapshots() if s["name"] == "nightly-1"]) == 1
+
+
+def test_a_create_that_timed_out_is_adopted_by_the_next_up(live, make_project):
+    live.emu.snapshot_seconds = 6.0
+    proj = make_project("timed", program=TIMED, endpoint=live.endpoint)
+    proj.config("waitTimeout", "1s")
+    failed = proj.up(check=False)
+    assert failed.code != 0
+    assert "is still being created" in failed.output and "the next `pulumi up` adopts" in failed.output
+    assert proj.resources(":Snapshot") == []
+    proj.config("waitTimeout", "2m")
+    proj.up()
+    [snap] = live.emu.snapshots()
+    assert snap["status"] == "completed"
+    assert len(live.calls("POST", "/api/v1/snapshots/")) == 1
+    outputs = proj.outputs()
+    assert outputs["adopted"] is True and outputs["snapshot_id"] == snap["id"]
+
+
+# ----- SnapshotRestore -----------------------------------------------------------------------------------------
+
+
+def _restores(live) -> int:
+    return len([r for r in live.calls("POST") if r["path"].endswith("/restore/")])
+
+
+def test_rollback_example_restores_once_per_rollback_id(live, make_project):
+    snapshot_id = _completed_snapshot(live, 12345, "pre-deploy")
+    proj = make_project("rollback", endpoint=live.endpoint)
+    proj.up()
+    assert _restores(live) == 0 and proj.resources(":SnapshotRestore") == []
+
+    proj.config("snapshotId", str(snapshot_id))
+    proj.config("rollbackId", "incident-1")
+    proj.up()
+    assert _restores(live) == 1
+    assert proj.outputs()["server_status"] == "active"
+
+    proj.up()
+    proj.run("refresh", "--yes")
+    assert _restores(live) == 1
+
+    proj.config("rollbackId", "incident-2")
+    proj.up()
+    assert _restores(live) == 2
+
+    proj.run("config", "rm", "snapshotId")
+    proj.up()
+    assert proj.resources(":SnapshotRestore") == [] and _restores(live) == 2
+
+
+def test_rollback_with_the_automation_api(live, make_project):
+    snapshot_id = _completed_snapshot(live, 12345, "pre-deploy")
+    proj = make_project("rollback", token=TOKEN)
+    script = os.path.join(proj.dir, "automation.py")
+
+    def rollback(rollback_id: str) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run(
+            [sys.executable, script, "--stack", proj.stack, "--snapshot-id", str(snapshot_id),
+             "--rollback-id", rollback_id, "--endpoint", live.endpoint],
+            env=proj.env, capture_output=True, text=True, timeout=600,
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        return proc
+
+    first = rollback("incident-7")
+    assert _restores(live) == 1
+    assert "server web-server-01 is active" in first.stdout
+    rollback("incident-7")
+    assert _restores(live) == 1
+    rollback("incident-8")
+    assert _restores(live) == 2
+
+
+# ----- many at once, state and errors --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("parallel", [None, "64"])
+def test_twenty_snapshots_on_five_servers(parallel, live, make_project):
+    live.emu.snapshot_seconds = 2.0
+    proj = make_project("fleet", program=FLEET, endpoint=live.endpoint)
+    proj.up(*(["--parallel", parallel] if parallel else []))
+    snaps = live.emu.snapshots()
+    assert len(snaps) == 20 and all(s["status"] == "completed" for s in snaps)
+    assert len({(s["server"]["id"], s["name"]) for s in snaps}) == 20  # no duplicates
+    assert len(live.calls("POST", "/api/v1/snapshots/")) == 20
+    proj.run("destroy", "--yes")
+    assert live.emu.snapshots() == []
+
+
+def test_state_holds_no_token_and_a_small_provider(live, make_project):
+    proj = make_project("snapshot-before-upgrade", endpoint=live.endpoint)
+    proj.up()
+    exported = proj.run("stack", "export").stdout
+    assert TOKEN not in exported
+    [snap] = proj.resources(":Snapshot")
+    provider = snap["outputs"]["__provider"]
+    assert isinstance(provider, str) and len(provider) < 200, provider
+
+
+def test_a_bad_token_reads_well(live, make_project):
+    proj = make_project("snapshot-before-upgrade", endpoint=live.endpoint, token="vps_wrong_token")
+    result = proj.up(check=False)
+    assert result.code != 0
+    assert "returned HTTP 401: Invalid token" in result.output
+    assert "vpsorg:token" in result.output and "vps_wrong_token" not in result.output
