@@ -17,7 +17,6 @@ from typing import Any, Callable, Optional, Sequence, TypeVar
 
 from pulumi.dynamic import ConfigureRequest, ResourceProvider
 from pulumi.output import Unknown
-
 from pulumi.runtime.rpc import UNKNOWN as UNKNOWN_WIRE
 
 from .client import Client, ENDPOINT_ENV, TOKEN_ENV

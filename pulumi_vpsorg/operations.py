@@ -15,6 +15,7 @@ The window left: a process stopped between its POST and step 3 leaves its duplic
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import tempfile
 import threading
@@ -45,6 +46,7 @@ try:
 except ImportError:  # pragma: no cover - not on Windows: the in-process lock and reconciliation remain
     fcntl = None  # type: ignore[assignment]
 
+log = logging.getLogger("pulumi_vpsorg")
 SNAPSHOT_LIMIT = 5
 _POST_ATTEMPTS = 4
 POST_GRACE = 30.0  # how long a POST whose answer was lost is looked for before giving up (no second POST)
@@ -130,8 +132,14 @@ def _name_lock(client: Client, server_id: int, name: str) -> Iterator[None]:
             return
         key = hashlib.sha256(f"{client.endpoint}\0{server_id}\0{name}".encode()).hexdigest()[:32]
         folder = os.environ.get(LOCK_DIR_ENV) or os.path.join(tempfile.gettempdir(), "pulumi-vpsorg-locks")
-        os.makedirs(folder, exist_ok=True)
-        with open(os.path.join(folder, key + ".lock"), "a+") as f:
+        try:
+            os.makedirs(folder, exist_ok=True)
+            f = open(os.path.join(folder, key + ".lock"), "a+")
+        except OSError as e:  # the in-process lock and reconciliation still hold
+            log.warning("cannot use the lock folder %s (%s); set %s to a writable folder", folder, e, LOCK_DIR_ENV)
+            yield
+            return
+        with f:
             while True:
                 try:
                     fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -11,6 +11,7 @@ change it. A wait raises :class:`~pulumi_vpsorg.errors.WaitTimeoutError` or
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import time
@@ -52,7 +53,10 @@ def parse_duration(value: Union[str, int, float]) -> float:
     if isinstance(value, str):
         seconds = _duration_seconds(value)
     else:
-        seconds = float(value)
+        try:
+            seconds = float(value)
+        except OverflowError:
+            seconds = math.inf
     if not seconds > 0:
         raise ValueError(f"must be more than zero seconds (got {value!r})")
     if seconds > _MAX_TIMEOUT:

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 
@@ -144,3 +145,23 @@ def test_two_processes_creating_one_name_at_once_leave_one_snapshot(machines, tm
             assert len(ids) == 1 and left == list(ids), (trial, outs, left)
     finally:
         server.close()
+
+
+@pytest.mark.parametrize("retry_after", [3600, 86400, "Wed, 01 Jan 2099 00:00:00 GMT"])
+def test_a_refused_post_with_a_long_retry_after_fails_at_once_and_says_so(retry_after):
+    emu, api = _setup()
+    emu.inject(status=429, retry_after=retry_after, method="POST")
+    sleeps: list[float] = []
+    with pytest.raises(VpsorgError, match="refused to take snapshot 'n'.*nothing was made"):
+        take_snapshot(api, 12345, "n", sleep=sleeps.append)
+    assert sleeps == [] and len(emu.requests("POST")) == 1 and emu.snapshots() == []
+
+
+def test_wait_timeout_bounds_a_whole_create_whatever_retry_after_says():
+    emu = Emulator(token=TOKEN, snapshot_seconds=30)
+    api = Client(TOKEN, "http://emulator/api/v1", transport=emu.transport(), max_retry_after=120)
+    emu.inject(status=503, count=10000, retry_after=50, method="GET")
+    started = time.monotonic()
+    with pytest.raises(VpsorgError):
+        take_snapshot(api, 12345, "n", timeout=1.0)
+    assert time.monotonic() - started < 2.0 and emu.requests("POST") == []

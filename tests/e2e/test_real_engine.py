@@ -248,3 +248,28 @@ def test_a_bad_token_reads_well(live, make_project):
     assert result.code != 0
     assert "returned HTTP 401: Invalid token" in result.output
     assert "vpsorg:token" in result.output and "vps_wrong_token" not in result.output
+
+
+DESCRIBED = textwrap.dedent(
+    """
+    import pulumi
+    from pulumi_vpsorg import Snapshot
+
+    snap = Snapshot("kept", server_id=12345, name="restore-point", description=pulumi.Config().require("text"))
+    pulumi.export("description", snap.description)
+    """
+)
+
+
+def test_a_description_change_updates_in_place_and_keeps_the_snapshot(live, make_project):
+    proj = make_project("described", program=DESCRIBED, endpoint=live.endpoint)
+    proj.config("text", "before the upgrade")
+    proj.up()
+    [snap] = live.emu.snapshots()
+    calls = len(live.calls())
+    proj.config("text", "the good one")
+    result = proj.up()
+    assert "1 updated" in result.stdout, result.stdout
+    assert len(live.calls()) == calls  # the update sent nothing to VPS.org
+    assert [s["id"] for s in live.emu.snapshots()] == [snap["id"]]
+    assert proj.outputs()["description"] == "the good one"
