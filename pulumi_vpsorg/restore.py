@@ -167,7 +167,7 @@ class _RestoreProvider(_provider._Provider):
             response, doubt = _send(api, snapshot_id)
             # From here on the restore may have been accepted: whatever happens, create succeeds and records it,
             # so that a later `pulumi up` never sends it a second time.
-            ref = response.server if response is not None else server
+            ref = (response.server if response is not None else None) or server
             outs.update(_server_outs(ref), message=response.message if response is not None else None)
             if doubt is not None:
                 outs["server_status"] = None
