@@ -56,8 +56,11 @@ def main() -> None:
     cli = pulumi_bin()
     root = tempfile.mkdtemp(prefix="vpsorg-engine-bench-")
     tools = tools_dir(os.path.join(root, "tools"), cli)
-    print(f"pulumi CLI {cli}; {os.cpu_count()} CPUs (engine default --parallel = 4 x CPUs = {4 * (os.cpu_count() or 1)}); "
-          f"Python {platform.python_version()}; S = {args.seconds:g} s")
+    print(
+        f"pulumi CLI {cli}; {os.cpu_count()} CPUs "
+        f"(engine default --parallel = 4 x CPUs = {4 * (os.cpu_count() or 1)}); "
+        f"Python {platform.python_version()}; S = {args.seconds:g} s"
+    )
     print("| N | servers | --parallel | up wall | wall / S |")
     print("|---|---|---|---|---|")
     for n in (int(x) for x in args.counts.split(",")):

@@ -18,7 +18,8 @@ import subprocess
 import sys
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import dill
 
@@ -44,18 +45,20 @@ def machine() -> str:
             cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
-    return (f"{platform.platform()}; {cpu}; {os.cpu_count()} cores; Python {platform.python_version()}; "
-            f"pulumi {importlib.metadata.version('pulumi')}")
+    return (
+        f"{platform.platform()}; {cpu}; {os.cpu_count()} cores; Python {platform.python_version()}; "
+        f"pulumi {importlib.metadata.version('pulumi')}"
+    )
 
 
 def table(title: str, headers: list[str], rows: list[list[Any]]) -> None:
     cells = [[str(c) for c in r] for r in rows]
-    widths = [max(len(x) for x in col) for col in zip(headers, *cells)]
+    widths = [max(len(x) for x in col) for col in zip(headers, *cells, strict=False)]
     print(f"\n## {title}\n")
-    print("| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths)) + " |")
+    print("| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths, strict=False)) + " |")
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for r in cells:
-        print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |")
+        print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)) + " |")
     sys.stdout.flush()
 
 
@@ -142,20 +145,31 @@ def bench_many(args: argparse.Namespace, ours: str, naive: str) -> dict[str, Any
         mo, mn = statistics.median(walls["ours"]), statistics.median(walls["naive"])
         rows.append([n, f"{mo:.2f} s", f"{mo / s:.2f} x S", f"{mn:.2f} s", f"{mn / s:.2f} x S", f"{mn / mo:.1f}x"])
         calls_rows.append([n, f"{statistics.median(lists['ours']):.2f}", f"{statistics.median(lists['naive']):.2f}"])
-    table(f"1. N snapshots on {servers} servers created at once, each taking S = {s:g} s (median of {args.runs} runs)",
-          ["N", "ours", "ours / S", f"naive (polls every {POLL_SECONDS:g} s, 4-call pool)", "naive / S",
-           "speed-up"], rows)
+    table(
+        f"1. N snapshots on {servers} servers created at once, each taking S = {s:g} s (median of {args.runs} runs)",
+        ["N", "ours", "ours / S", f"naive (polls every {POLL_SECONDS:g} s, 4-call pool)", "naive / S", "speed-up"],
+        rows,
+    )
     table("2a. List calls per snapshot during those creates (median)", ["N", "ours", "naive"], calls_rows)
-    table(f"2b. Refresh of 20 snapshots on {servers} servers in a new provider host (each run)",
-          ["run", "list calls", "wall"], [[i + 1, c, f"{w:.2f} s"] for i, (c, w) in enumerate(refresh)])
+    table(
+        f"2b. Refresh of 20 snapshots on {servers} servers in a new provider host (each run)",
+        ["run", "list calls", "wall"],
+        [[i + 1, c, f"{w:.2f} s"] for i, (c, w) in enumerate(refresh)],
+    )
     latencies.sort()
     p = lambda q: latencies[min(len(latencies) - 1, math.ceil(q * len(latencies)) - 1)]  # noqa: E731
-    table(f"3. Detection latency: emulator marks a snapshot completed -> create returns ({len(latencies)} "
-          f"snapshots, S = {s:g} s)", ["p50", "p95", "max"], [[f"{p(0.5):.3f} s", f"{p(0.95):.3f} s",
-                                                              f"{latencies[-1]:.3f} s"]])
+    table(
+        f"3. Detection latency: emulator marks a snapshot completed -> create returns ({len(latencies)} "
+        f"snapshots, S = {s:g} s)",
+        ["p50", "p95", "max"],
+        [[f"{p(0.5):.3f} s", f"{p(0.95):.3f} s", f"{latencies[-1]:.3f} s"]],
+    )
     bound = [[f"{t:g} s", f"{default_poll_interval(t):.2f} s"] for t in (5, 30, 59, 60, 120, 300, 450, 600, 1800)]
-    table("3b. Worst-case detection latency by wait length (computed from the poll schedule, not measured)",
-          ["snapshot takes", "at most"], bound)
+    table(
+        "3b. Worst-case detection latency by wait length (computed from the poll schedule, not measured)",
+        ["snapshot takes", "at most"],
+        bound,
+    )
     return {}
 
 
@@ -194,8 +208,9 @@ def bench_overhead(args: argparse.Namespace, ours: str) -> None:
             run.host.diff(U, "1", old, {**p, "description": "changed"})
         seq = time.monotonic() - start
         load = run.load_seconds
-        wall, _ = run.concurrently([lambda p=p: (run.host.check(U, {}, p),
-                                                 run.host.diff(U, "1", {**p, "snapshot_id": 1}, p)) for p in props])
+        wall, _ = run.concurrently(
+            [lambda p=p: (run.host.check(U, {}, p), run.host.diff(U, "1", {**p, "snapshot_id": 1}, p)) for p in props]
+        )
         api_calls = len(run.emu.log)
     finally:
         run.close()
@@ -209,8 +224,7 @@ def bench_overhead(args: argparse.Namespace, ours: str) -> None:
         ["preview of 100 snapshots: check + diff, all at once", f"{wall * 1000:.0f} ms"],
         ["API calls made by those previews", api_calls],
     ]
-    table("4. Overhead (median of 5 interpreter starts for imports, less `python -c pass`)", ["what", "figure"],
-          rows)
+    table("4. Overhead (median of 5 interpreter starts for imports, less `python -c pass`)", ["what", "figure"], rows)
 
 
 def bench_growth(args: argparse.Namespace, ours: str) -> None:
@@ -228,10 +242,22 @@ def bench_growth(args: argparse.Namespace, ours: str) -> None:
             finally:
                 run.close()
         w = statistics.median(walls)
-        rows.append([n, min(n, servers), f"{w:.2f} s", f"{w / s:.2f} x S", statistics.median(calls),
-                     statistics.median(lists), f"{statistics.median(lists) / n:.2f}"])
-    table(f"5. Growth: N snapshots on up to {servers} servers, S = {s:g} s (median of {args.runs} runs)",
-          ["N", "servers", "wall", "wall / S", "API calls", "list calls", "list calls per snapshot"], rows)
+        rows.append(
+            [
+                n,
+                min(n, servers),
+                f"{w:.2f} s",
+                f"{w / s:.2f} x S",
+                statistics.median(calls),
+                statistics.median(lists),
+                f"{statistics.median(lists) / n:.2f}",
+            ]
+        )
+    table(
+        f"5. Growth: N snapshots on up to {servers} servers, S = {s:g} s (median of {args.runs} runs)",
+        ["N", "servers", "wall", "wall / S", "API calls", "list calls", "list calls per snapshot"],
+        rows,
+    )
 
 
 def main() -> int:
@@ -240,8 +266,10 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=3.0, help="how long each emulated snapshot takes")
     parser.add_argument("--only", choices=["many", "overhead", "growth"], help="run one group of tables")
     args = parser.parse_args()
-    print(f"# pulumi-vpsorg benchmarks\n\nmachine: {machine()}\ncommand: python benchmarks/run.py "
-          f"--runs {args.runs} --seconds {args.seconds:g}")
+    print(
+        f"# pulumi-vpsorg benchmarks\n\nmachine: {machine()}\ncommand: python benchmarks/run.py "
+        f"--runs {args.runs} --seconds {args.seconds:g}"
+    )
     ours, naive = ours_provider(), naive_provider()
     started = time.monotonic()
     if args.only in (None, "many"):

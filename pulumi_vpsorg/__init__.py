@@ -6,6 +6,7 @@ Importing this package registers nothing and connects nowhere. The resources (an
 use, so the ``vpsorg`` command line and plain API scripts start fast.
 """
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from .client import DEFAULT_ENDPOINT, Client, __version__
@@ -13,6 +14,7 @@ from .errors import (
     APIConnectionError,
     APIError,
     APIResponseValidationError,
+    APIStatusError,
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
@@ -26,22 +28,26 @@ from .errors import (
     VpsorgError,
     WaitTimeoutError,
 )
-from .models import RestoreResponse, Server, Snapshot as SnapshotInfo, SnapshotCreated
+from .models import RestoreResponse, Server, SnapshotCreated
+from .models import Snapshot as SnapshotInfo
 
 if TYPE_CHECKING:
-    from .restore import SnapshotRestore
-    from .snapshot import Snapshot
+    from .restore import SnapshotRestore, SnapshotRestoreArgs
+    from .snapshot import Snapshot, SnapshotArgs
+
+_LAZY = {
+    "Snapshot": "snapshot",
+    "SnapshotArgs": "snapshot",
+    "SnapshotRestore": "restore",
+    "SnapshotRestoreArgs": "restore",
+}
 
 
 def __getattr__(name: str) -> Any:
-    if name == "Snapshot":
-        from .snapshot import Snapshot
-
-        return Snapshot
-    if name == "SnapshotRestore":
-        from .restore import SnapshotRestore
-
-        return SnapshotRestore
+    """The resources load (and import pulumi) on first use."""
+    if name in _LAZY:
+        module = importlib.import_module(f".{_LAZY[name]}", __name__)
+        return getattr(module, name)
     raise AttributeError(f"module 'pulumi_vpsorg' has no attribute {name!r}")
 
 
@@ -49,6 +55,7 @@ __all__ = [
     "APIConnectionError",
     "APIError",
     "APIResponseValidationError",
+    "APIStatusError",
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
@@ -62,11 +69,13 @@ __all__ = [
     "Server",
     "ServerError",
     "Snapshot",
+    "SnapshotArgs",
     "SnapshotCreated",
     "SnapshotFailedError",
     "SnapshotInfo",
     "SnapshotLimitError",
     "SnapshotRestore",
+    "SnapshotRestoreArgs",
     "VpsorgError",
     "WaitTimeoutError",
     "__version__",

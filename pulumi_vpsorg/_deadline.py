@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Optional
+from typing import Any
 
 import httpcore
 import httpx
@@ -24,16 +24,16 @@ log = logging.getLogger("pulumi_vpsorg")
 _local = threading.local()
 
 
-def remaining() -> Optional[float]:
+def remaining() -> float | None:
     """Seconds left before this thread's deadline (may be negative), or None without one."""
-    until: Optional[float] = getattr(_local, "until", None)
+    until: float | None = getattr(_local, "until", None)
     return None if until is None else until - time.monotonic()
 
 
 @contextmanager
-def deadline(seconds: Optional[float]) -> Iterator[None]:
+def deadline(seconds: float | None) -> Iterator[None]:
     """Bound everything this thread sends inside the block to ``seconds`` (an outer, earlier deadline stays)."""
-    previous: Optional[float] = getattr(_local, "until", None)
+    previous: float | None = getattr(_local, "until", None)
     if seconds is not None:
         mine = time.monotonic() + seconds
         _local.until = mine if previous is None else min(previous, mine)
@@ -43,7 +43,7 @@ def deadline(seconds: Optional[float]) -> Iterator[None]:
         _local.until = previous
 
 
-def _bounded(timeout: Optional[float], timed_out: type[Exception]) -> Optional[float]:
+def _bounded(timeout: float | None, timed_out: type[Exception]) -> float | None:
     left = remaining()
     if left is None:
         return timeout
@@ -56,17 +56,18 @@ class _Stream(httpcore.NetworkStream):
     def __init__(self, inner: httpcore.NetworkStream) -> None:
         self._inner = inner
 
-    def read(self, max_bytes: int, timeout: Optional[float] = None) -> bytes:
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         return self._inner.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
 
-    def write(self, buffer: bytes, timeout: Optional[float] = None) -> None:
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
         self._inner.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
 
     def close(self) -> None:
         self._inner.close()
 
-    def start_tls(self, ssl_context: Any, server_hostname: Optional[str] = None,
-                  timeout: Optional[float] = None) -> httpcore.NetworkStream:
+    def start_tls(
+        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
         bounded = _bounded(timeout, httpcore.ConnectTimeout)
         return _Stream(self._inner.start_tls(ssl_context, server_hostname, bounded))
 
@@ -78,13 +79,20 @@ class _Backend(httpcore.NetworkBackend):
     def __init__(self, inner: httpcore.NetworkBackend) -> None:
         self._inner = inner
 
-    def connect_tcp(self, host: str, port: int, timeout: Optional[float] = None,
-                    local_address: Optional[str] = None, socket_options: Any = None) -> httpcore.NetworkStream:
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.NetworkStream:
         bounded = _bounded(timeout, httpcore.ConnectTimeout)
         return _Stream(self._inner.connect_tcp(host, port, bounded, local_address, socket_options))
 
-    def connect_unix_socket(self, path: str, timeout: Optional[float] = None,
-                            socket_options: Any = None) -> httpcore.NetworkStream:
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Any = None
+    ) -> httpcore.NetworkStream:
         bounded = _bounded(timeout, httpcore.ConnectTimeout)
         return _Stream(self._inner.connect_unix_socket(path, bounded, socket_options))
 

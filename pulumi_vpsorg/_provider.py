@@ -12,16 +12,19 @@ import logging
 import os
 import sys
 import threading
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Optional, Sequence, TypeVar
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from pulumi.dynamic import ConfigureRequest, ResourceProvider
+from pulumi.dynamic import CheckFailure, ConfigureRequest, ResourceProvider
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN as UNKNOWN_WIRE
 
-from .client import Client, ENDPOINT_ENV, TOKEN_ENV
+from .client import ENDPOINT_ENV, TOKEN_ENV, Client
 from .errors import VpsorgError
 from .models import positive_int as positive_int
+from .wait import parse_duration
 
 log = logging.getLogger("pulumi_vpsorg")
 
@@ -29,8 +32,8 @@ HOST_THREADS_ENV = "VPSORG_HOST_THREADS"
 _DEFAULT_HOST_THREADS = 64
 
 _lock = threading.Lock()
-_config: dict[str, Optional[str]] = {"token": None, "endpoint": None}
-_clients: dict[tuple[Optional[str], Optional[str]], Client] = {}
+_config: dict[str, str | None] = {"token": None, "endpoint": None}
+_clients: dict[tuple[str | None, str | None], Client] = {}
 _pool_checked = False
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -48,7 +51,7 @@ class _Provider(ResourceProvider):
         widen_host_pool()
 
 
-def _config_value(req: ConfigureRequest, key: str) -> Optional[str]:
+def _config_value(req: ConfigureRequest, key: str) -> str | None:
     value = req.config.get(key)
     return str(value) if value not in (None, "") else None
 
@@ -85,6 +88,77 @@ def is_unknown(value: Any) -> bool:
     return isinstance(value, Unknown) or value == UNKNOWN_WIRE
 
 
+Parse = Callable[[Any], tuple[Any, str | None]]
+"""A property's parser: its value normalised, and why it is refused (None when it is fine)."""
+
+
+@dataclass(frozen=True)
+class Field:
+    """How one input property is checked: its parser, and for a required one what to tell a user who left it out."""
+
+    parse: Parse
+    required: str | None = None
+
+
+def parse_props(props: dict[str, Any], fields: dict[str, Field]) -> tuple[dict[str, Any], list[CheckFailure]]:
+    """The one parse of a resource's properties, for ``check`` and for every later step.
+
+    Returns the known, normalised values of ``fields`` (unknown preview values pass through unchecked) and a
+    failure per bad property, naming it and the rule.
+    """
+    values: dict[str, Any] = {}
+    failures: list[CheckFailure] = []
+    for prop, spec in fields.items():
+        value = props.get(prop)
+        if value is None:
+            if spec.required:
+                failures.append(CheckFailure(prop, f"{prop} is required: {spec.required}"))
+            continue
+        if is_unknown(value):
+            values[prop] = value
+            continue
+        normal, reason = spec.parse(value)
+        if reason:
+            failures.append(CheckFailure(prop, reason))
+        else:
+            values[prop] = normal
+    return values, failures
+
+
+def parsed(props: dict[str, Any], fields: dict[str, Field]) -> dict[str, Any]:
+    """:func:`parse_props` after ``check`` passed: a failure now is a bug or a hand-edited state, said plainly."""
+    values, failures = parse_props(props, fields)
+    if failures:
+        raise VpsorgError("; ".join(f.reason for f in failures) + ". Fix the program's inputs and run again.")
+    return values
+
+
+def of_type(prop: str, kind: type | tuple[type, ...], what: str) -> Parse:
+    def parse(value: Any) -> tuple[Any, str | None]:
+        if isinstance(value, kind):
+            return value, None
+        return None, f"{prop} must be {what}, got {type(value).__name__} {repr(value)[:60]}"
+
+    return parse
+
+
+def duration(prop: str) -> Parse:
+    """Kept as given (state shows what the user wrote), checked as a duration."""
+
+    def parse(value: Any) -> tuple[Any, str | None]:
+        try:
+            parse_duration(value)
+        except ValueError as e:
+            return None, f"{prop} {e}"
+        return value, None
+
+    return parse
+
+
+def positive(prop: str, what: str) -> Parse:
+    return lambda value: positive_int(prop, value, what)
+
+
 def changed(
     props: Sequence[str], olds: dict[str, Any], news: dict[str, Any], same: Callable[[str, Any, Any], bool]
 ) -> list[str]:
@@ -92,7 +166,7 @@ def changed(
     return [p for p in props if is_unknown(news.get(p)) or not same(p, olds.get(p), news.get(p))]
 
 
-def as_int(value: Any) -> Optional[int]:
+def as_int(value: Any) -> int | None:
     """An id from state or checked inputs (float, int or digit string) as int."""
     if value is None or value == "" or is_unknown(value):
         return None
@@ -129,11 +203,11 @@ def widen_host_pool() -> None:
         if pool is None or not isinstance(getattr(pool, "_max_workers", None), int):
             log.info("provider host pool not found; serving 4 calls at a time")
             return
-        with pool._shutdown_lock:  # type: ignore[attr-defined]
-            if pool._max_workers >= workers:  # type: ignore[attr-defined]
+        with pool._shutdown_lock:
+            if pool._max_workers >= workers:
                 return
-            pool._max_workers = workers  # type: ignore[attr-defined]
-            for _ in range(pool._work_queue.qsize()):  # type: ignore[attr-defined]
-                pool._adjust_thread_count()  # type: ignore[attr-defined]
+            pool._max_workers = workers
+            for _ in range(pool._work_queue.qsize()):
+                pool._adjust_thread_count()
     except Exception as e:  # never let an optimisation break a deployment
         log.warning("could not widen the provider host's thread pool (%s); serving 4 calls at a time", e)

@@ -11,9 +11,10 @@ import json
 import signal
 import sys
 import threading
-from typing import Any, Callable, Optional, Sequence, TextIO
+from collections.abc import Callable, Sequence
+from typing import Any, TextIO
 
-from .client import Client, DEFAULT_ENDPOINT
+from .client import DEFAULT_ENDPOINT, Client
 from .errors import ConfigurationError, VpsorgError, WaitTimeoutError
 from .models import Server, Snapshot, positive_int, snapshot_name_problem
 from .operations import delete_snapshot, take_snapshot
@@ -21,12 +22,15 @@ from .wait import format_duration, parse_duration, wait_for_restore
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_TIMEOUT = 0, 1, 2, 3
 
-_EPILOG = """\
+_EPILOG = (
+    """\
 configuration: --token / --endpoint, else VPSORG_TOKEN / VPSORG_ENDPOINT (default endpoint %s).
 exit codes: 0 success, 1 API or operation error, 2 usage or configuration error (or a refused
 confirmation), 3 a wait timed out.
 destructive commands (delete, restore, rollback) ask on a terminal; elsewhere they need --yes.
-""" % DEFAULT_ENDPOINT
+"""
+    % DEFAULT_ENDPOINT
+)
 
 
 class _Refused(Exception):
@@ -60,8 +64,11 @@ def _duration(text: str) -> float:
 
 def _parser() -> argparse.ArgumentParser:
     conn = argparse.ArgumentParser(add_help=False)
-    conn.add_argument("--token", default=argparse.SUPPRESS,
-                      help="API token (default: $VPSORG_TOKEN, which other users cannot see in the process list)")
+    conn.add_argument(
+        "--token",
+        default=argparse.SUPPRESS,
+        help="API token (default: $VPSORG_TOKEN, which other users cannot see in the process list)",
+    )
     conn.add_argument("--endpoint", default=argparse.SUPPRESS, help="API base URL (default: $VPSORG_ENDPOINT)")
     as_json = argparse.ArgumentParser(add_help=False)
     as_json.add_argument("--json", action="store_true", help="print JSON on stdout")
@@ -80,8 +87,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    snaps = sub.add_parser("snapshots", help="list, create, delete and restore snapshots", epilog=_EPILOG,
-                           formatter_class=argparse.RawDescriptionHelpFormatter)
+    snaps = sub.add_parser(
+        "snapshots",
+        help="list, create, delete and restore snapshots",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     ssub = snaps.add_subparsers(dest="action", required=True, metavar="ACTION")
     s = ssub.add_parser("list", parents=[conn, as_json], help="list snapshots")
     s.add_argument("--server-id", type=_id("a server id"), help="only this server's snapshots")
@@ -98,9 +109,13 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("id", type=_id("a snapshot id"))
     s.set_defaults(run=_cmd_restore)
 
-    s = sub.add_parser("rollback", parents=[conn, yes, as_json, waiting], epilog=_EPILOG,
-                       formatter_class=argparse.RawDescriptionHelpFormatter,
-                       help="restore a server from its newest completed snapshot (or a named one)")
+    s = sub.add_parser(
+        "rollback",
+        parents=[conn, yes, as_json, waiting],
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        help="restore a server from its newest completed snapshot (or a named one)",
+    )
     s.add_argument("--server-id", type=_id("a server id"), required=True)
     s.add_argument("--snapshot", metavar="NAME_OR_ID", help="the snapshot to restore (default: newest completed)")
     s.set_defaults(run=_cmd_rollback)
@@ -163,8 +178,8 @@ def _snapshot_json(snap: Snapshot) -> dict[str, Any]:
 
 
 def _table(rows: list[list[str]], headers: list[str]) -> str:
-    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows)]
-    lines = ["  ".join(str(v).ljust(w) for v, w in zip(r, widths)).rstrip() for r in [headers, *rows]]
+    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows, strict=False)]
+    lines = ["  ".join(str(v).ljust(w) for v, w in zip(r, widths, strict=False)).rstrip() for r in [headers, *rows]]
     return "\n".join(lines)
 
 
@@ -285,7 +300,7 @@ def _cmd_restore(args: argparse.Namespace) -> int:
         return _restore(args, api, args.id)
 
 
-def pick_rollback_snapshot(snapshots: list[Snapshot], wanted: Optional[str]) -> Snapshot:
+def pick_rollback_snapshot(snapshots: list[Snapshot], wanted: str | None) -> Snapshot:
     """The snapshot a rollback restores: ``wanted`` by id or name, else the newest completed one."""
     candidates = snapshots
     if wanted:
@@ -304,8 +319,10 @@ def pick_rollback_snapshot(snapshots: list[Snapshot], wanted: Optional[str]) -> 
 
 def _cmd_rollback(args: argparse.Namespace) -> int:
     if args.snapshot is not None and not args.snapshot.strip():
-        raise _Refused("--snapshot is empty (an unset variable?): name the snapshot by name or id, or leave out "
-                       "--snapshot to restore the newest completed one; nothing was sent")
+        raise _Refused(
+            "--snapshot is empty (an unset variable?): name the snapshot by name or id, or leave out "
+            "--snapshot to restore the newest completed one; nothing was sent"
+        )
     if not args.yes and not sys.stdin.isatty():
         raise _Refused("refusing to roll back without a terminal: pass --yes to confirm")
     with _client(args) as api:
@@ -316,8 +333,10 @@ def _cmd_rollback(args: argparse.Namespace) -> int:
         _say(f"Rolling back server {args.server_id} to snapshot {snap.id} {snap.name!r} ({snap.created_at}).")
         _confirm(
             args,
-            lambda: f"Restore server {args.server_id} from snapshot {snap.id} {snap.name!r}? This stops the server, "
-            "overwrites ALL its data and cannot be undone.",
+            lambda: (
+                f"Restore server {args.server_id} from snapshot {snap.id} {snap.name!r}? This stops the server, "
+                "overwrites ALL its data and cannot be undone."
+            ),
         )
         return _restore(args, api, snap.id)
 
@@ -367,7 +386,7 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``vpsorg`` console script."""
     args = _parser().parse_args(argv)
     try:
@@ -379,8 +398,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         _say(f"vpsorg: configuration error: {e}")
         return EXIT_USAGE
     except WaitTimeoutError as e:
-        hint = " Run the same command again to keep waiting: it adopts the snapshot by name." if args.command == (
-            "snapshots") and args.action == "create" else ""
+        hint = (
+            " Run the same command again to keep waiting: it adopts the snapshot by name."
+            if args.command == ("snapshots") and args.action == "create"
+            else ""
+        )
         _say(f"vpsorg: timed out: {e}{hint}")
         return EXIT_TIMEOUT
     except VpsorgError as e:

@@ -20,7 +20,8 @@ import os
 import random
 import re
 import time
-from typing import Any, Callable, Literal, Optional, TypeVar
+from collections.abc import Callable
+from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -28,9 +29,11 @@ from pydantic import BaseModel, ValidationError
 
 from ._deadline import bounded_transport, deadline, remaining
 from .errors import (
+    TOKEN_HINT,
     APIConnectionError,
     APIError,
     APIResponseValidationError,
+    APIStatusError,
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
@@ -40,9 +43,8 @@ from .errors import (
     RateLimitError,
     ServerError,
     SnapshotLimitError,
-    TOKEN_HINT,
 )
-from .models import RestoreResponse, Server, ServerList, ServerRef, Snapshot, SnapshotCreated, SnapshotList
+from .models import Page, RestoreResponse, Server, ServerList, ServerRef, Snapshot, SnapshotCreated, SnapshotList
 
 __version__ = "0.1.0"
 
@@ -62,7 +64,7 @@ _MAX_BODY = 8 * 1024 * 1024  # no answer of this API comes near it; a larger one
 _MESSAGE_MAX = 300
 
 
-def check_token(token: Optional[str]) -> str:
+def check_token(token: str | None) -> str:
     """The token, stripped; a :class:`ConfigurationError` (that never shows it) when it is missing or malformed."""
     value = (token or "").strip()
     if not value:
@@ -75,7 +77,7 @@ def check_token(token: Optional[str]) -> str:
     return value
 
 
-def resolve_endpoint(endpoint: Optional[str] = None) -> str:
+def resolve_endpoint(endpoint: str | None = None) -> str:
     """The API base URL: the argument, else ``VPSORG_ENDPOINT``, else the public endpoint; no trailing slash."""
     value = (endpoint or os.environ.get(ENDPOINT_ENV) or DEFAULT_ENDPOINT).strip().rstrip("/")
     problem = _url_problem(value)
@@ -87,7 +89,7 @@ def resolve_endpoint(endpoint: Optional[str] = None) -> str:
     return value
 
 
-def _url_problem(value: str) -> Optional[str]:
+def _url_problem(value: str) -> str | None:
     if not value.isascii() or any(c.isspace() or not c.isprintable() for c in value):
         return "it holds spaces, control or non-ASCII characters"
     try:
@@ -121,8 +123,8 @@ class Client:
 
     def __init__(
         self,
-        token: Optional[str] = None,
-        endpoint: Optional[str] = None,
+        token: str | None = None,
+        endpoint: str | None = None,
         *,
         timeout: float = 30.0,
         connect_timeout: float = 10.0,
@@ -131,7 +133,7 @@ class Client:
         backoff_base: float = 0.5,
         backoff_cap: float = 8.0,
         max_retry_after: float = 60.0,
-        transport: Optional[httpx.BaseTransport] = None,
+        transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._token = check_token(token or os.environ.get(TOKEN_ENV))
@@ -160,7 +162,7 @@ class Client:
     def close(self) -> None:
         self._http.close()
 
-    def __enter__(self) -> "Client":
+    def __enter__(self) -> Client:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -168,7 +170,7 @@ class Client:
 
     # ----- snapshots -----------------------------------------------------------------------------------------
 
-    def list_snapshots(self, server_id: Optional[int] = None) -> list[Snapshot]:
+    def list_snapshots(self, server_id: int | None = None) -> list[Snapshot]:
         """All snapshots (of one server when ``server_id`` is given), following pagination to the end."""
         if server_id is None:
             return self._list("snapshots/", None, SnapshotList, Snapshot)
@@ -178,7 +180,7 @@ class Client:
         # server's snapshot to adopt or delete. One that names no server is kept (it cannot be judged).
         return [s for s in snaps if s.server_id in (None, wanted)]
 
-    def create_snapshot(self, server_id: int, name: str, description: Optional[str] = None) -> SnapshotCreated:
+    def create_snapshot(self, server_id: int, name: str, description: str | None = None) -> SnapshotCreated:
         """``POST /snapshots/``. Retried only if the connection could not even be opened."""
         body: dict[str, Any] = {"server_id": int(server_id), "name": name}
         if description is not None:
@@ -215,21 +217,21 @@ class Client:
 
     # ----- servers -------------------------------------------------------------------------------------------
 
-    def list_servers(self, status: Optional[str] = None, location: Optional[str] = None) -> list[Server]:
+    def list_servers(self, status: str | None = None, location: str | None = None) -> list[Server]:
         """All servers, optionally filtered by ``status`` and ``location``."""
         params = {k: v for k, v in (("status", status), ("location", location)) if v is not None}
         return self._list("servers/", params or None, ServerList, Server)
 
     # ----- transport core ------------------------------------------------------------------------------------
 
-    def _list(self, path: str, params: Optional[dict[str, Any]], page_model: type, item: type[_M]) -> list[_M]:
+    def _list(self, path: str, params: dict[str, Any] | None, page_model: type[Page[_M]], item: type[_M]) -> list[_M]:
         items: list[_M] = []
-        url: Optional[str] = path
+        url: str | None = path
         seen: set[str] = set()
         for _ in range(_MAX_PAGES):
             assert url is not None
             resp = self._request("GET", url, params=params)
-            data = _parse(resp, None)
+            data = _json(resp)
             if isinstance(data, list):  # a bare JSON list
                 return items + [_parse(resp, item, x) for x in data]
             page = _parse(resp, page_model, data)
@@ -260,10 +262,10 @@ class Client:
         method: str,
         path: str,
         *,
-        params: Optional[dict[str, Any]] = None,
-        json: Optional[dict[str, Any]] = None,
-        retry: Optional[Retry] = None,
-        hints: Optional[dict[int, str]] = None,
+        params: dict[str, Any] | None = None,
+        json: dict[str, Any] | None = None,
+        retry: Retry | None = None,
+        hints: dict[int, str] | None = None,
     ) -> httpx.Response:
         if retry is None:
             retry = "idempotent" if method in ("GET", "DELETE") else "never"
@@ -283,10 +285,10 @@ class Client:
         self,
         method: str,
         path: str,
-        params: Optional[dict[str, Any]],
-        json: Optional[dict[str, Any]],
-        hints: Optional[dict[int, str]],
-    ) -> httpx.Response | VpsorgError:
+        params: dict[str, Any] | None,
+        json: dict[str, Any] | None,
+        hints: dict[int, str] | None,
+    ) -> httpx.Response | APIError:
         """One request, bounded in time and size: the answer (status < 400), or the error it amounts to."""
         left = remaining()
         if left is not None and left <= 0:
@@ -334,14 +336,14 @@ class Client:
         headers = [(k, v) for k, v in resp.headers.raw if k.lower() not in (b"content-encoding", b"content-length")]
         return httpx.Response(resp.status_code, headers=headers, content=b"".join(chunks), request=request)
 
-    def retry_delay(self, attempt: int, err: Exception) -> Optional[float]:
+    def retry_delay(self, attempt: int, err: Exception) -> float | None:
         """Seconds to sleep before retry ``attempt + 1``, or None when it must not be waited for.
 
         ``Retry-After`` is honoured when it is positive and at most ``max_retry_after`` (0, negative or not finite:
         the normal backoff; above the cap: None, the error is raised with ``retry_after`` set, never slept on).
         Nothing is slept past the enclosing operation's deadline.
         """
-        after = err.retry_after if isinstance(err, APIError) else None
+        after = err.retry_after if isinstance(err, APIStatusError) else None
         if after is not None and math.isfinite(after) and after > 0:
             if after > self.max_retry_after:
                 return None
@@ -351,12 +353,14 @@ class Client:
         left = remaining()
         return None if left is not None and delay >= left else delay
 
-    def _status_error(self, resp: httpx.Response, method: str, path: str, hint: Optional[str]) -> APIError:
+    def _status_error(self, resp: httpx.Response, method: str, path: str, hint: str | None) -> APIStatusError:
         said, body = _parse_error_body(resp, self._token)
         status = resp.status_code
-        cls = _STATUS_CLASSES.get(status, ServerError if status >= 500 else APIError)
+        cls = _STATUS_CLASSES.get(status, ServerError if status >= 500 else APIStatusError)
         if cls is BadRequestError and method == "POST" and path == "snapshots/" and _LIMIT_WORDS.search(said):
-            cls, hint = SnapshotLimitError, None  # the class hint says what to do at the limit
+            return SnapshotLimitError(
+                said, message=f"VPS.org API POST /snapshots/ returned HTTP 400: {said}. {SnapshotLimitError.hint}"
+            )
         return cls(
             status,
             said,
@@ -368,7 +372,7 @@ class Client:
         )
 
 
-_STATUS_CLASSES: dict[int, type[APIError]] = {
+_STATUS_CLASSES: dict[int, type[APIStatusError]] = {
     400: BadRequestError,
     401: AuthenticationError,
     403: PermissionDeniedError,
@@ -379,27 +383,37 @@ _STATUS_CLASSES: dict[int, type[APIError]] = {
 
 def backoff(attempt: int, base: float = 0.5, cap: float = 8.0) -> float:
     """Capped exponential backoff with jitter: ``min(cap, base * 2**attempt)`` times a factor in [0.5, 1]."""
-    return min(cap, base * 2 ** min(attempt, 30)) * random.uniform(0.5, 1.0)
+    return min(cap, base * 2.0 ** min(attempt, 30)) * random.uniform(0.5, 1.0)
 
 
-def _parse(resp: httpx.Response, model: Optional[type[_M]], data: Any = None) -> Any:
-    """The answer as ``model`` (or as JSON when ``model`` is None); an unexpected answer raises
-    :class:`APIResponseValidationError`."""
+def _json(resp: httpx.Response) -> Any:
+    """The answer's JSON; an answer that is not JSON raises :class:`APIResponseValidationError`."""
     try:
-        if data is None:
-            data = resp.json()
-        return data if model is None else model.model_validate(data)
+        return resp.json()
+    except (ValueError, RecursionError):
+        what = "JSON this provider cannot read" if _looks_like_json(resp) else "not JSON"
+        raise _not_understood(resp, what) from None
+
+
+def _parse(resp: httpx.Response, model: type[_M], data: Any = None) -> _M:
+    """The answer (or ``data`` from it) as ``model``; another shape raises :class:`APIResponseValidationError`."""
+    try:
+        return model.model_validate(_json(resp) if data is None else data)
     except ValidationError as e:
         first = e.errors()[0]
-        what = f"{e.error_count()} problem(s), first: {first['msg']} at {'.'.join(map(str, first['loc']))}"
-    except (ValueError, RecursionError):
-        what = "not JSON" if _looks_like_json(resp) is False else "JSON this provider cannot read"
-    raise APIResponseValidationError(
+        where = ".".join(map(str, first["loc"]))
+        raise _not_understood(resp, f"{e.error_count()} problem(s), first: {first['msg']} at {where}") from None
+
+
+def _not_understood(resp: httpx.Response, what: str) -> APIResponseValidationError:
+    return APIResponseValidationError(
         f"VPS.org answered {resp.request.method} {resp.request.url.path} (HTTP {resp.status_code}) with something "
         f"this provider does not understand ({what}). Check that the endpoint {resp.request.url.host} is the "
         "VPS.org API.",
         status_code=resp.status_code,
-    ) from None
+        method=resp.request.method,
+        path=resp.request.url.path,
+    )
 
 
 def _looks_like_json(resp: httpx.Response) -> bool:
@@ -411,7 +425,7 @@ def _retryable(err: Exception, retry: Retry) -> bool:
         return False
     if isinstance(err, APIConnectionError):
         return retry == "idempotent" or not err.maybe_sent
-    if retry == "idempotent" and isinstance(err, APIError):
+    if retry == "idempotent" and isinstance(err, APIStatusError):
         return err.status_code in _RETRYABLE_STATUS
     return False
 
@@ -421,7 +435,7 @@ def _short(path: str) -> str:
     return path.split("?", 1)[0].split("/api/v1/", 1)[-1]
 
 
-def _parse_retry_after(value: Optional[str]) -> Optional[float]:
+def _parse_retry_after(value: str | None) -> float | None:
     """Seconds from a ``Retry-After`` header (a number or an HTTP date); None when absent or unreadable."""
     if not value:
         return None
@@ -469,7 +483,7 @@ def _parse_error_body(resp: httpx.Response, token: str) -> tuple[str, Any]:
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 
 
-def _html_title(text: str) -> Optional[str]:
+def _html_title(text: str) -> str | None:
     """For an HTML error page (a gateway's, say): its title, without tags."""
     if "<html" not in text[:1000].lower() and "<!doctype" not in text[:1000].lower():
         return None

@@ -28,10 +28,11 @@ import re
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Optional
+from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
@@ -64,7 +65,7 @@ class Reply:
     status: int
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
-    text: Optional[str] = None  # sent as it is (an HTML error page, say) instead of ``body`` as JSON
+    text: str | None = None  # sent as it is (an HTML error page, say) instead of ``body`` as JSON
 
     def content(self) -> bytes:
         if self.text is not None:
@@ -109,10 +110,10 @@ class Emulator:
     def __init__(
         self,
         *,
-        token: Optional[str] = None,
+        token: str | None = None,
         snapshot_seconds: float = 5.0,
         restore_seconds: float = 5.0,
-        state_file: Optional[str] = None,
+        state_file: str | None = None,
         page_size: int = 20,
         servers: int = len(DOC_SERVERS),
         latency: float = 0.0,
@@ -148,28 +149,38 @@ class Emulator:
     def inject(
         self,
         *,
-        status: Optional[int] = None,
+        status: int | None = None,
         count: int = 1,
-        retry_after: Optional[float | str] = None,
-        method: Optional[str] = None,
-        path: Optional[str] = None,
+        retry_after: float | str | None = None,
+        method: str | None = None,
+        path: str | None = None,
         body: Any = None,
-        text: Optional[str] = None,
+        text: str | None = None,
         drop_after_create: int = 0,
         fail_snapshots: int = 0,
-        latency: Optional[float] = None,
+        latency: float | None = None,
     ) -> None:
         """Arm faults; see the module docstring. ``path`` matches the request path without the query; ``body``
         (JSON) or ``text`` (sent as an HTML page) replace the answer's body. A malformed fault raises ValueError
         and arms nothing."""
-        problem = _fault_problem(status, count, retry_after, method, path, text, drop_after_create,
-                                 fail_snapshots, latency)
+        problem = _fault_problem(
+            status, count, retry_after, method, path, text, drop_after_create, fail_snapshots, latency
+        )
         if problem:
             raise ValueError(problem)
         with self._lock:
             if status is not None:
-                self._faults.append({"status": status, "count": count, "retry_after": retry_after,
-                                     "method": method, "path": path, "body": body, "text": text})
+                self._faults.append(
+                    {
+                        "status": status,
+                        "count": count,
+                        "retry_after": retry_after,
+                        "method": method,
+                        "path": path,
+                        "body": body,
+                        "text": text,
+                    }
+                )
             self._drop_after_create += drop_after_create
             self._fail_snapshots += fail_snapshots
             if latency is not None:
@@ -181,7 +192,7 @@ class Emulator:
             now = self.clock()
             return [dict(self._snapshot_view(s, now), ready_at=s["ready_at"]) for s in self._all_snapshots()]
 
-    def requests(self, method: Optional[str] = None, path: Optional[str] = None) -> list[dict[str, Any]]:
+    def requests(self, method: str | None = None, path: str | None = None) -> list[dict[str, Any]]:
         """The request log, optionally filtered by method and path (without the query)."""
         with self._lock:
             return [
@@ -209,7 +220,7 @@ class Emulator:
     # ----- request handling ----------------------------------------------------------------------------------
 
     def handle(
-        self, method: str, target: str, authorization: Optional[str], body: bytes, *, base: str = ""
+        self, method: str, target: str, authorization: str | None, body: bytes, *, base: str = ""
     ) -> Reply | Drop:
         """Answer one request. ``target`` is the path with its query string."""
         if self.latency:
@@ -232,7 +243,7 @@ class Emulator:
             return reply
 
     def _route(
-        self, method: str, path: str, query: dict[str, str], auth: Optional[str], body: bytes, base: str
+        self, method: str, path: str, query: dict[str, str], auth: str | None, body: bytes, base: str
     ) -> Reply | Drop:
         if path.startswith("/_emulator/"):
             return self._admin(method, path, body)
@@ -258,18 +269,20 @@ class Emulator:
         if path == "/servers/":
             return self._list_servers(query, base) if method == "GET" else _not_allowed(method)
         if path == "/account/me/" and method == "GET":
-            return Reply(200, {"account": {"id": 1, "email": "dev@example.com"}, "token": {"name": "emulator",
-                                                                                         "permissions": ["*"]}})
+            return Reply(
+                200,
+                {"account": {"id": 1, "email": "dev@example.com"}, "token": {"name": "emulator", "permissions": ["*"]}},
+            )
         return Reply(404, {"detail": "Not found."})
 
-    def _authenticate(self, auth: Optional[str]) -> Optional[Reply]:
+    def _authenticate(self, auth: str | None) -> Reply | None:
         if not auth or not auth.startswith("Bearer ") or not auth[7:].strip():
             return Reply(401, {"detail": "Authentication credentials were not provided."})
         if self.token is not None and auth[7:] != self.token:
             return Reply(401, {"detail": "Invalid token."})
         return None
 
-    def _take_fault(self, method: str, path: str) -> Optional[Reply]:
+    def _take_fault(self, method: str, path: str) -> Reply | None:
         for fault in self._faults:
             if (fault["method"] in (None, method)) and (fault["path"] in (None, path)):
                 fault["count"] -= 1
@@ -443,9 +456,10 @@ class Emulator:
         for server in sorted(self._state["servers"].values(), key=lambda s: s["id"]):
             view = {k: v for k, v in server.items() if k != "restoring_until"}
             view["status"] = self._server_status(server, now)
-            if query.get("status", view["status"]) == view["status"] and query.get(
-                "location", view["location"]
-            ) == view["location"]:
+            if (
+                query.get("status", view["status"]) == view["status"]
+                and query.get("location", view["location"]) == view["location"]
+            ):
                 items.append(view)
         return self._page(items, query, base, "/servers/")
 
@@ -466,23 +480,41 @@ def _count(value: Any, low: int) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and low <= value <= 1_000_000
 
 
-def _fault_problem(status: Any, count: Any, retry_after: Any, method: Any, path: Any, text: Any,
-                   drop_after_create: Any, fail_snapshots: Any, latency: Any) -> Optional[str]:
+def _fault_problem(
+    status: Any,
+    count: Any,
+    retry_after: Any,
+    method: Any,
+    path: Any,
+    text: Any,
+    drop_after_create: Any,
+    fail_snapshots: Any,
+    latency: Any,
+) -> str | None:
     """What is wrong with a fault spec, or None."""
     checks = [
         (status is None or (_count(status, 100) and status <= 599), "status must be an HTTP status, 100 to 599"),
         (_count(count, 1), "count must be a whole number from 1 to 1000000"),
-        (retry_after is None or (isinstance(retry_after, (int, float)) and not isinstance(retry_after, bool)
-                                 and math.isfinite(retry_after))
-         or (isinstance(retry_after, str) and retry_after.isascii() and retry_after.isprintable()),
-         "retry_after must be a number of seconds or a header value (printable ASCII)"),
+        (
+            retry_after is None
+            or (
+                isinstance(retry_after, (int, float))
+                and not isinstance(retry_after, bool)
+                and math.isfinite(retry_after)
+            )
+            or (isinstance(retry_after, str) and retry_after.isascii() and retry_after.isprintable()),
+            "retry_after must be a number of seconds or a header value (printable ASCII)",
+        ),
         (method is None or method in _METHODS, f"method must be one of {', '.join(_METHODS)}"),
         (path is None or (isinstance(path, str) and path.startswith("/")), "path must start with /"),
         (text is None or isinstance(text, str), "text must be a string"),
         (_count(drop_after_create, 0), "drop_after_create must be a whole number from 0 to 1000000"),
         (_count(fail_snapshots, 0), "fail_snapshots must be a whole number from 0 to 1000000"),
-        (latency is None or (isinstance(latency, (int, float)) and not isinstance(latency, bool)
-                             and 0 <= latency <= 60), "latency must be 0 to 60 seconds"),
+        (
+            latency is None
+            or (isinstance(latency, (int, float)) and not isinstance(latency, bool) and 0 <= latency <= 60),
+            "latency must be 0 to 60 seconds",
+        ),
     ]
     return next((why for ok, why in checks if not ok), None)
 

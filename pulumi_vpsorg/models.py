@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Optional
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -19,7 +19,7 @@ NAME_MAX = 255
 _NAME = re.compile(r"[A-Za-z0-9_-]+")
 
 
-def snapshot_name_problem(name: Any) -> Optional[str]:
+def snapshot_name_problem(name: Any) -> str | None:
     """Why ``name`` is not a valid snapshot name (letters, digits, hyphens, underscores; 1-255), or None."""
     if not isinstance(name, str):
         return f"name must be a string, got {type(name).__name__} {repr(name)[:60]}"
@@ -34,7 +34,7 @@ MAX_ID = 2**53  # ids beyond what a JSON number holds exactly are not ids
 _DIGITS = re.compile(r"[0-9]{1,16}")
 
 
-def positive_int(prop: str, value: Any, what: str) -> tuple[Optional[int], Optional[str]]:
+def positive_int(prop: str, value: Any, what: str) -> tuple[int | None, str | None]:
     """``(value as int, None)`` or ``(None, reason)``. Numbers arrive as floats (``12345.0``); strings of ASCII
     digits pass; anything else, zero, negative or above 2**53 is refused with the rule."""
     rule = f"{prop} must be {what}: a whole number from 1 to {MAX_ID}"
@@ -58,8 +58,13 @@ def positive_int(prop: str, value: Any, what: str) -> tuple[Optional[int], Optio
 
 def _show(value: Any) -> str:
     """A user's value for a message: at most 60 characters of its repr (never a traceback for a huge one)."""
-    text = repr(value) if not isinstance(value, int) or value.bit_length() < 200 else f"a {len(str(value))}-digit number"
+    text = (
+        repr(value) if not isinstance(value, int) or value.bit_length() < 200 else f"a {len(str(value))}-digit number"
+    )
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+_T = TypeVar("_T")
 
 
 class _Model(BaseModel):
@@ -70,23 +75,23 @@ class ServerRef(_Model):
     """The short server object nested in snapshots and restore responses."""
 
     id: int
-    name: Optional[str] = None
-    status: Optional[str] = None
+    name: str | None = None
+    status: str | None = None
 
 
 class Snapshot(_Model):
     """A snapshot as listed by ``GET /snapshots/``."""
 
     id: int
-    server: Optional[ServerRef] = None
+    server: ServerRef | None = None
     name: str
     status: str
-    size_mb: Optional[int] = None
-    created_at: Optional[str] = None
-    description: Optional[str] = None
+    size_mb: int | None = None
+    created_at: str | None = None
+    description: str | None = None
 
     @property
-    def server_id(self) -> Optional[int]:
+    def server_id(self) -> int | None:
         return self.server.id if self.server else None
 
     @property
@@ -106,50 +111,46 @@ class Snapshot(_Model):
 class SnapshotCreated(Snapshot):
     """The 201 answer to ``POST /snapshots/``: a snapshot plus the API's ``message``."""
 
-    message: Optional[str] = None
-
-
-class SnapshotList(_Model):
-    """One page of ``GET /snapshots/``."""
-
-    count: Optional[int] = None
-    next: Optional[str] = None
-    results: list[Snapshot]
+    message: str | None = None
 
 
 class RestoreSnapshotRef(_Model):
     id: int
-    name: Optional[str] = None
-    created_at: Optional[str] = None
+    name: str | None = None
+    created_at: str | None = None
 
 
 class RestoreResponse(_Model):
     """The 200 answer to ``POST /snapshots/{id}/restore/``."""
 
-    status: Optional[str] = None
-    message: Optional[str] = None
-    snapshot: Optional[RestoreSnapshotRef] = None
-    server: Optional[ServerRef] = None
+    status: str | None = None
+    message: str | None = None
+    snapshot: RestoreSnapshotRef | None = None
+    server: ServerRef | None = None
 
 
 class Server(_Model):
     """A server as listed by ``GET /servers/``."""
 
     id: int
-    name: Optional[str] = None
-    hostname: Optional[str] = None
-    status: Optional[str] = None
-    ip_address: Optional[str] = None
-    location: Optional[str] = None
-    plan: Optional[dict[str, Any]] = None
-    os: Optional[dict[str, Any]] = None
-    created_at: Optional[str] = None
-    updated_at: Optional[str] = None
+    name: str | None = None
+    hostname: str | None = None
+    status: str | None = None
+    ip_address: str | None = None
+    location: str | None = None
+    plan: dict[str, Any] | None = None
+    os: dict[str, Any] | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
 
 
-class ServerList(_Model):
-    """One page of ``GET /servers/``."""
+class Page(_Model, Generic[_T]):
+    """One page of a list endpoint: ``results``, and a ``next`` link while more pages follow."""
 
-    count: Optional[int] = None
-    next: Optional[str] = None
-    results: list[Server]
+    count: int | None = None
+    next: str | None = None
+    results: list[_T]
+
+
+SnapshotList = Page[Snapshot]
+ServerList = Page[Server]

@@ -21,9 +21,8 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Callable, Optional
 
 from ._deadline import deadline, remaining
 from .client import Client
@@ -59,26 +58,23 @@ def limit_error(server_id: int, existing: list[Snapshot], api_said: str = "") ->
     """The error for a server at its snapshot limit, naming the snapshots that exist."""
     names = ", ".join(f"{s.id} {s.name!r} ({s.status})" for s in existing) or "none could be listed"
     said = f" (the API said: {api_said})" if api_said else ""
-    err = SnapshotLimitError(
-        400,
+    return SnapshotLimitError(
         api_said,
         message=(
             f"Server {server_id} already has {len(existing)} of its {SNAPSHOT_LIMIT} snapshots{said}: {names}. "
             f"{SnapshotLimitError.hint}"
         ),
+        existing=existing,
     )
-    err.existing = existing
-    return err
 
 
-def find_by_name(snapshots: list[Snapshot], name: str, server_id: Optional[int] = None) -> Optional[Snapshot]:
+def find_by_name(snapshots: list[Snapshot], name: str, server_id: int | None = None) -> Snapshot | None:
     """The usable (not failed) snapshot called ``name`` with the lowest id: the one every process agrees on.
 
     With ``server_id``, only a snapshot the API says belongs to that server counts.
     """
     usable = [
-        s for s in snapshots
-        if s.name == name and not s.is_failed and (server_id is None or s.server_id == server_id)
+        s for s in snapshots if s.name == name and not s.is_failed and (server_id is None or s.server_id == server_id)
     ]
     return min(usable, key=lambda s: s.id) if usable else None
 
@@ -87,12 +83,12 @@ def take_snapshot(
     client: Client,
     server_id: int,
     name: str,
-    description: Optional[str] = None,
+    description: str | None = None,
     *,
     wait: bool = True,
     timeout: float = 3600.0,
     poll_interval: PollInterval = default_poll_interval,
-    on_poll: Optional[Callable[[Snapshot, float], None]] = None,
+    on_poll: Callable[[Snapshot, float], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> tuple[Snapshot, bool]:
     """Make sure server ``server_id`` has a snapshot called ``name``; returns ``(snapshot, adopted)``.
@@ -159,7 +155,7 @@ def _name_lock(client: Client, server_id: int, name: str) -> Iterator[None]:
 
 
 def _post(
-    client: Client, server_id: int, name: str, description: Optional[str], sleep: Callable[[float], None]
+    client: Client, server_id: int, name: str, description: str | None, sleep: Callable[[float], None]
 ) -> Snapshot:
     """POST the snapshot once; a refused POST (429/503) may be sent again, a lost answer never is."""
     for attempt in range(_POST_ATTEMPTS):
@@ -243,7 +239,7 @@ def _wait_or_clean_up(
     snap: Snapshot,
     timeout: float,
     poll_interval: PollInterval,
-    on_poll: Optional[Callable[[Snapshot, float], None]],
+    on_poll: Callable[[Snapshot, float], None] | None,
 ) -> Snapshot:
     try:
         return wait_for_snapshot(client, snap, timeout=timeout, poll_interval=poll_interval, on_poll=on_poll)
@@ -261,9 +257,7 @@ def _wait_or_clean_up(
         raise SnapshotFailedError(f"{e} {outcome} Try again; if it keeps failing, contact VPS.org.", failed) from None
 
 
-def delete_snapshot(
-    client: Client, snapshot_id: int, server_id: Optional[int] = None, *, timeout: float = 3600.0
-) -> bool:
+def delete_snapshot(client: Client, snapshot_id: int, server_id: int | None = None, *, timeout: float = 3600.0) -> bool:
     """Delete a snapshot, waiting first (up to ``timeout``) if it is still being created.
 
     Returns False when it was already gone. With ``server_id`` known, the server's list is checked first (shared
@@ -274,7 +268,7 @@ def delete_snapshot(
         return _delete(client, snapshot_id, server_id, timeout)
 
 
-def _delete(client: Client, snapshot_id: int, server_id: Optional[int], timeout: float) -> bool:
+def _delete(client: Client, snapshot_id: int, server_id: int | None, timeout: float) -> bool:
     if server_id is not None:
         snap = next((s for s in list_snapshots_shared(client, server_id) if s.id == snapshot_id), None)
         if snap is None:

@@ -17,14 +17,17 @@ What each step does:
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
 from datetime import datetime, timezone
-from typing import Any, Optional, Sequence
+from typing import Any, overload
 
 import pulumi
-from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
+from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from . import _provider
 from ._deadline import deadline, remaining
+from ._provider import Field
 from .client import Client
 from .errors import APIConnectionError, APIResponseValidationError, ServerError, VpsorgError
 from .models import RESTORING, RestoreResponse, Server, ServerRef
@@ -32,8 +35,16 @@ from .wait import format_duration, parse_duration, wait_for_restore
 
 DEFAULT_WAIT_TIMEOUT = 1800.0
 
-INPUTS = ("snapshot_id", "triggers", "wait", "wait_timeout")
-REQUIRED = ("snapshot_id",)
+FIELDS: dict[str, Field] = {
+    "snapshot_id": Field(
+        _provider.positive("snapshot_id", "a snapshot id"), required="the id of the snapshot to restore"
+    ),
+    "triggers": Field(_provider.of_type("triggers", (list, tuple), "a list")),
+    "wait": Field(_provider.of_type("wait", bool, "true or false")),
+    "wait_timeout": Field(_provider.duration("wait_timeout")),
+}
+INPUTS = tuple(FIELDS)
+REQUIRED = tuple(k for k, f in FIELDS.items() if f.required)
 REPLACE_ON_CHANGES = ("snapshot_id", "triggers")
 OUTPUTS = (
     "snapshot_id",
@@ -48,38 +59,50 @@ OUTPUTS = (
 )
 
 
-def check_restore_inputs(news: dict[str, Any]) -> tuple[dict[str, Any], list[CheckFailure]]:
+@dataclass(frozen=True)
+class SnapshotRestoreArgs:
+    """The inputs of a :class:`SnapshotRestore`.
+
+    Attributes:
+        snapshot_id: the snapshot to restore; its own server is overwritten.
+        triggers: any values; when they change, the resource is replaced and the restore runs again.
+        wait: wait until the server is no longer ``restoring`` (default true).
+        wait_timeout: how long the whole restore may take: seconds, or "90s", "20m", "1h" (default 30m).
+    """
+
+    snapshot_id: pulumi.Input[int]
+    triggers: pulumi.Input[Sequence[Any]] | None = None
+    wait: pulumi.Input[bool] | None = None
+    wait_timeout: pulumi.Input[str | float] | None = None
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """A SnapshotRestore's inputs as create uses them: parsed by ``FIELDS``, as ``check`` did."""
+
+    snapshot_id: int
+    wait: bool
+    timeout: float
+
+    @classmethod
+    def of(cls, props: dict[str, Any]) -> _Inputs:
+        values = _provider.parsed({k: v for k, v in props.items() if k in FIELDS}, FIELDS)
+        return cls(
+            snapshot_id=values["snapshot_id"],
+            wait=values.get("wait") is not False,
+            timeout=parse_duration(values.get("wait_timeout") or DEFAULT_WAIT_TIMEOUT),
+        )
+
+
+def check_restore_inputs(news: dict[str, Any]) -> tuple[dict[str, Any], list[Any]]:
     """Validate and normalise ``SnapshotRestore`` inputs offline; returns ``(inputs, failures)``."""
-    inputs: dict[str, Any] = {k: news.get(k) for k in INPUTS if news.get(k) is not None}
-    failures: list[CheckFailure] = []
-    snapshot_id = news.get("snapshot_id")
-    if snapshot_id is None:
-        failures.append(CheckFailure("snapshot_id", "snapshot_id is required: the id of the snapshot to restore"))
-    elif not _provider.is_unknown(snapshot_id):
-        value, reason = _provider.positive_int("snapshot_id", snapshot_id, "a snapshot id")
-        if reason:
-            failures.append(CheckFailure("snapshot_id", reason))
-        else:
-            inputs["snapshot_id"] = value
-    triggers = news.get("triggers")
-    if triggers is not None and not _provider.is_unknown(triggers) and not isinstance(triggers, (list, tuple)):
-        failures.append(CheckFailure("triggers", f"triggers must be a list, got {type(triggers).__name__}"))
-    wait = news.get("wait")
-    if wait is not None and not _provider.is_unknown(wait) and not isinstance(wait, bool):
-        failures.append(CheckFailure("wait", f"wait must be true or false, got {wait!r}"))
-    timeout = news.get("wait_timeout")
-    if timeout is not None and not _provider.is_unknown(timeout):
-        try:
-            parse_duration(timeout)
-        except ValueError as e:
-            failures.append(CheckFailure("wait_timeout", f"wait_timeout {e}"))
-    return inputs, failures
+    return _provider.parse_props(news, FIELDS)
 
 
 def _same(prop: str, old: Any, new: Any) -> bool:
     if prop == "snapshot_id":
         return _provider.as_int(old) == _provider.as_int(new)
-    return _normal(old or []) == _normal(new or [])
+    return bool(_normal(old or []) == _normal(new or []))
 
 
 def _normal(value: Any) -> Any:
@@ -93,7 +116,35 @@ def _normal(value: Any) -> Any:
     return value
 
 
-def _server_of(api: Client, snapshot_id: int) -> Optional[Server]:
+def _restore_once(api: Client, args: _Inputs) -> dict[str, Any]:
+    """The restore, sent at most once: what create records about it (server and message)."""
+    started_at = time.monotonic()
+    server = _server_of(api, args.snapshot_id)
+    if server is not None and server.status == RESTORING:
+        return dict(
+            _server_outs(server),
+            message=f"Server {server.id} was already restoring, so the restore of snapshot {args.snapshot_id} was "
+            "not sent again (an earlier run, perhaps interrupted, sent one). To restore once more, wait until it is "
+            "done and change `triggers`.",
+        )
+    response, doubt = _send(api, args.snapshot_id)
+    # From here on the restore may have been accepted: whatever happens, create succeeds and records it, so that
+    # a later `pulumi up` never sends it a second time.
+    ref = (response.server if response is not None else None) or server
+    outs = dict(_server_outs(ref), message=response.message if response is not None else None)
+    if doubt is not None:
+        outs["server_status"] = None
+        outs["message"] = (
+            f"The restore request for snapshot {args.snapshot_id} may have reached VPS.org, but its answer was "
+            f"unusable ({doubt}). It is recorded as sent so that it is never sent twice. Check the server "
+            "(`vpsorg servers`); to restore once more, change `triggers`."
+        )
+    if args.wait and ref is not None:
+        _wait(api, ref.id, outs, started_at)
+    return outs
+
+
+def _server_of(api: Client, snapshot_id: int) -> Server | None:
     """The server that restoring ``snapshot_id`` would overwrite, as listed now (None when it cannot be told)."""
     snap = next((x for x in api.list_snapshots() if x.id == snapshot_id), None)
     if snap is None or snap.server_id is None:
@@ -101,7 +152,7 @@ def _server_of(api: Client, snapshot_id: int) -> Optional[Server]:
     return next((x for x in api.list_servers() if x.id == snap.server_id), None)
 
 
-def _send(api: Client, snapshot_id: int) -> tuple[Optional[RestoreResponse], Optional[VpsorgError]]:
+def _send(api: Client, snapshot_id: int) -> tuple[RestoreResponse | None, VpsorgError | None]:
     """The one restore POST: ``(answer, None)``, or ``(None, why)`` when it may have reached VPS.org unanswered.
 
     A refusal that provably did nothing (4xx, a connection never opened) raises: nothing is recorded.
@@ -116,7 +167,7 @@ def _send(api: Client, snapshot_id: int) -> tuple[Optional[RestoreResponse], Opt
         return None, e
 
 
-def _server_outs(server: Optional[ServerRef | Server]) -> dict[str, Any]:
+def _server_outs(server: ServerRef | Server | None) -> dict[str, Any]:
     if server is None:
         return {"server_id": None, "server_name": None, "server_status": None}
     return {"server_id": server.id, "server_name": server.name, "server_status": server.status}
@@ -148,37 +199,13 @@ class _RestoreProvider(_provider._Provider):
 
     @_provider.plain_errors
     def create(self, props: dict[str, Any]) -> CreateResult:
-        api = _provider.client()
-        snapshot_id = int(_provider.as_int(props["snapshot_id"]) or 0)
-        wait = props.get("wait", True) is not False
-        timeout = parse_duration(props.get("wait_timeout") or DEFAULT_WAIT_TIMEOUT)
-        started_at = time.monotonic()
+        args = _Inputs.of(props)
         started = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         outs: dict[str, Any] = {k: props.get(k) for k in INPUTS}
-        outs.update(snapshot_id=snapshot_id, restored_at=started)
-        with deadline(timeout):
-            server = _server_of(api, snapshot_id)
-            if server is not None and server.status == RESTORING:
-                outs.update(_server_outs(server), message=(
-                    f"Server {server.id} was already restoring, so the restore of snapshot {snapshot_id} was not sent "
-                    "again (an earlier run, perhaps interrupted, sent one). To restore once more, wait until it is "
-                    "done and change `triggers`."))
-                return CreateResult(f"{snapshot_id}@{started}", outs)
-            response, doubt = _send(api, snapshot_id)
-            # From here on the restore may have been accepted: whatever happens, create succeeds and records it,
-            # so that a later `pulumi up` never sends it a second time.
-            ref = (response.server if response is not None else None) or server
-            outs.update(_server_outs(ref), message=response.message if response is not None else None)
-            if doubt is not None:
-                outs["server_status"] = None
-                outs["message"] = (
-                    f"The restore request for snapshot {snapshot_id} may have reached VPS.org, but its answer was "
-                    f"unusable ({doubt}). It is recorded as sent so that it is never sent twice. Check the server "
-                    "(`vpsorg servers`); to restore once more, change `triggers`."
-                )
-            if wait and ref is not None:
-                _wait(api, ref.id, outs, started_at)
-        return CreateResult(f"{snapshot_id}@{started}", outs)
+        outs.update(snapshot_id=args.snapshot_id, restored_at=started)
+        with deadline(args.timeout):
+            outs.update(_restore_once(_provider.client(), args))
+        return CreateResult(f"{args.snapshot_id}@{started}", outs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         return ReadResult(id_, props)
@@ -204,33 +231,59 @@ class SnapshotRestore(pulumi.dynamic.Resource, module="vpsorg", name="SnapshotRe
     """
 
     snapshot_id: pulumi.Output[int]
-    triggers: pulumi.Output[Optional[list]]
-    wait: pulumi.Output[Optional[bool]]
-    wait_timeout: pulumi.Output[Optional[Any]]
+    """The snapshot restored."""
+    triggers: pulumi.Output[list[Any] | None]
+    """The ``triggers`` input, as given."""
+    wait: pulumi.Output[bool | None]
+    """The ``wait`` input, as given."""
+    wait_timeout: pulumi.Output[str | float | None]
+    """The ``wait_timeout`` input, as given."""
     server_id: pulumi.Output[int]
+    """The server that was restored."""
     server_name: pulumi.Output[str]
+    """Its name, as VPS.org reports it."""
     server_status: pulumi.Output[str]
     """The server's status when create finished: ``active`` after a completed restore."""
     message: pulumi.Output[str]
+    """What VPS.org said, and anything create could not be sure of."""
     restored_at: pulumi.Output[str]
     """When the restore request was sent (UTC, ISO 8601)."""
+
+    @overload
+    def __init__(
+        self, resource_name: str, args: SnapshotRestoreArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        snapshot_id: pulumi.Input[int],
+        triggers: pulumi.Input[Sequence[Any]] | None = None,
+        wait: pulumi.Input[bool] | None = None,
+        wait_timeout: pulumi.Input[str | float] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None: ...
 
     def __init__(
         self,
         resource_name: str,
-        snapshot_id: pulumi.Input[int] = None,  # type: ignore[assignment]
-        triggers: Optional[pulumi.Input[Sequence[Any]]] = None,
-        wait: Optional[pulumi.Input[bool]] = None,
-        wait_timeout: Optional[pulumi.Input[Any]] = None,
-        opts: Optional[pulumi.ResourceOptions] = None,
+        args: SnapshotRestoreArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
         """
         :param resource_name: the Pulumi resource name.
-        :param snapshot_id: the snapshot to restore (required); its own server is overwritten.
-        :param triggers: any values; when they change, the resource is replaced and the restore runs again.
-        :param wait: wait until the server is no longer ``restoring`` (default true).
-        :param wait_timeout: how long to wait: seconds, or "90s", "20m", "1h" (default 30m).
+        :param args: the inputs (see :class:`SnapshotRestoreArgs`), or give them as keywords: ``snapshot_id``
+            (required), ``triggers``, ``wait``, ``wait_timeout``.
+        :param opts: resource options.
         """
+        inputs = {f.name: getattr(args, f.name) for f in fields(SnapshotRestoreArgs)} if args is not None else {}
+        unknown = set(kwargs) - set(INPUTS)
+        if unknown:
+            raise TypeError(f"SnapshotRestore() got unexpected keyword arguments: {', '.join(sorted(unknown))}")
+        inputs.update(kwargs)
         props: dict[str, Any] = {k: None for k in OUTPUTS}
-        props.update(snapshot_id=snapshot_id, triggers=triggers, wait=wait, wait_timeout=wait_timeout)
+        props.update({k: inputs.get(k) for k in INPUTS})
         super().__init__(_RestoreProvider(), resource_name, props, opts)

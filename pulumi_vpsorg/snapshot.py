@@ -15,21 +15,35 @@ What each step does:
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from dataclasses import dataclass, fields
+from typing import Any, overload
 
 import pulumi
-from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
+from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from . import _provider
+from ._provider import Field
 from .errors import VpsorgError, WaitTimeoutError
-from .models import Snapshot as SnapshotModel, snapshot_name_problem
+from .models import Snapshot as SnapshotModel
+from .models import snapshot_name_problem
 from .operations import delete_snapshot, take_snapshot
 from .wait import list_snapshots_shared, parse_duration
 
 DEFAULT_WAIT_TIMEOUT = 3600.0
 
-INPUTS = ("server_id", "name", "description", "wait_timeout")
-REQUIRED = ("server_id", "name")
+FIELDS: dict[str, Field] = {
+    "server_id": Field(
+        _provider.positive("server_id", "a server id"), required="the id of the server to snapshot, such as 12345"
+    ),
+    "name": Field(
+        lambda v: (v, snapshot_name_problem(v)),
+        required="letters, digits, hyphens and underscores, such as 'pre-upgrade'",
+    ),
+    "description": Field(_provider.of_type("description", str, "a string")),
+    "wait_timeout": Field(_provider.duration("wait_timeout")),
+}
+INPUTS = tuple(FIELDS)
+REQUIRED = tuple(k for k, f in FIELDS.items() if f.required)
 REPLACE_ON_CHANGES = ("server_id", "name")
 UPDATE_ON_CHANGES = ("description",)
 OUTPUTS = (
@@ -46,54 +60,61 @@ OUTPUTS = (
 )
 
 
-def check_snapshot_inputs(news: dict[str, Any]) -> tuple[dict[str, Any], list[CheckFailure]]:
+@dataclass(frozen=True)
+class SnapshotArgs:
+    """The inputs of a :class:`Snapshot`.
+
+    Attributes:
+        server_id: the VPS.org server to snapshot. Stop it first for a consistent filesystem.
+        name: the snapshot's name: letters, digits, hyphens and underscores, at most 255. With ``server_id`` it is
+            the snapshot's identity: a change takes a new snapshot.
+        description: free text shown in the VPS.org panel, sent when the snapshot is taken; a later change is
+            recorded in state only.
+        wait_timeout: how long create waits for ``completed``: seconds, or "90s", "20m", "1h30m" (default 1h).
+    """
+
+    server_id: pulumi.Input[int]
+    name: pulumi.Input[str]
+    description: pulumi.Input[str] | None = None
+    wait_timeout: pulumi.Input[str | float] | None = None
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """A Snapshot's properties (inputs or state) as the steps after ``check`` use them: parsed by ``FIELDS``."""
+
+    server_id: int | None
+    name: str | None
+    description: str | None
+    timeout: float
+
+    @classmethod
+    def of(cls, props: dict[str, Any]) -> _Inputs:
+        values = _provider.parsed({k: v for k, v in props.items() if k in FIELDS}, _optional(FIELDS))
+        return cls(
+            server_id=values.get("server_id"),
+            name=values.get("name"),
+            description=values.get("description"),
+            timeout=parse_duration(values.get("wait_timeout") or DEFAULT_WAIT_TIMEOUT),
+        )
+
+
+def _optional(table: dict[str, Field]) -> dict[str, Field]:
+    """State read back (refresh, delete, ``Snapshot.get``) may lack what inputs require."""
+    return {k: Field(f.parse) for k, f in table.items()}
+
+
+def check_snapshot_inputs(news: dict[str, Any]) -> tuple[dict[str, Any], list[Any]]:
     """Validate and normalise ``Snapshot`` inputs offline; returns ``(inputs, failures)``."""
-    inputs: dict[str, Any] = {k: news.get(k) for k in INPUTS if news.get(k) is not None}
-    failures: list[CheckFailure] = []
-
-    def fail(prop: str, reason: str) -> None:
-        failures.append(CheckFailure(prop, reason))
-
-    for prop in REQUIRED:
-        if news.get(prop) is None:
-            what = "the id of the server to snapshot, such as 12345" if prop == "server_id" else (
-                "letters, digits, hyphens and underscores, such as 'pre-upgrade'"
-            )
-            fail(prop, f"{prop} is required: {what}")
-
-    server_id = news.get("server_id")
-    if server_id is not None and not _provider.is_unknown(server_id):
-        value, reason = _provider.positive_int("server_id", server_id, "a server id")
-        if reason:
-            fail("server_id", reason)
-        else:
-            inputs["server_id"] = value
-
-    name = news.get("name")
-    if name is not None and not _provider.is_unknown(name):
-        problem = snapshot_name_problem(name)
-        if problem:
-            fail("name", problem)
-
-    description = news.get("description")
-    if description is not None and not _provider.is_unknown(description) and not isinstance(description, str):
-        fail("description", f"description must be a string, got {type(description).__name__} {description!r}")
-
-    timeout = news.get("wait_timeout")
-    if timeout is not None and not _provider.is_unknown(timeout):
-        try:
-            parse_duration(timeout)
-        except ValueError as e:
-            fail("wait_timeout", f"wait_timeout {e}")
-    return inputs, failures
+    return _provider.parse_props(news, FIELDS)
 
 
 def _same(prop: str, old: Any, new: Any) -> bool:
     if prop == "server_id":
         return _provider.as_int(old) == _provider.as_int(new)
     if prop == "description":
-        return (old or "") == (new or "")
-    return old == new
+        return bool((old or "") == (new or ""))
+    return bool(old == new)
 
 
 def _outputs(snap: SnapshotModel, props: dict[str, Any], adopted: bool) -> dict[str, Any]:
@@ -126,30 +147,28 @@ class _SnapshotProvider(_provider._Provider):
 
     @_provider.plain_errors
     def create(self, props: dict[str, Any]) -> CreateResult:
-        api = _provider.client()
-        server_id = int(_provider.as_int(props["server_id"]) or 0)
-        name = props["name"]
-        timeout = parse_duration(props.get("wait_timeout") or DEFAULT_WAIT_TIMEOUT)
+        args = _Inputs.of(props)
+        assert args.server_id is not None and args.name is not None  # required: check refused it otherwise
         try:
-            snap, adopted = take_snapshot(api, server_id, name, props.get("description"), timeout=timeout)
+            snap, adopted = take_snapshot(
+                _provider.client(), args.server_id, args.name, args.description, timeout=args.timeout
+            )
         except WaitTimeoutError as e:
             raise WaitTimeoutError(
                 f"{e} It goes on, but is not recorded in this stack: the next `pulumi up` adopts "
-                f"snapshot {name!r} by name and keeps waiting (raise wait_timeout if this happens often).",
+                f"snapshot {args.name!r} by name and keeps waiting (raise wait_timeout if this happens often).",
                 e.last_seen,
             ) from None
         return CreateResult(str(snap.id), _outputs(snap, props, adopted))
 
     @_provider.plain_errors
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        api = _provider.client()
         snapshot_id = _snapshot_id(id_)
-        server_id = _provider.as_int(props.get("server_id"))
-        found = next((s for s in list_snapshots_shared(api, server_id) if s.id == snapshot_id), None)
+        server_id = _Inputs.of(props).server_id
+        found = next((s for s in list_snapshots_shared(_provider.client(), server_id) if s.id == snapshot_id), None)
         if found is None:
             return ReadResult("", {})
-        outs = _outputs(found, props, adopted=False)
-        return ReadResult(str(found.id), outs)
+        return ReadResult(str(found.id), _outputs(found, props, adopted=False))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Record the new ``description`` / ``wait_timeout``: the snapshot itself stays as it is."""
@@ -157,17 +176,15 @@ class _SnapshotProvider(_provider._Provider):
 
     @_provider.plain_errors
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        timeout = parse_duration(props.get("wait_timeout") or DEFAULT_WAIT_TIMEOUT)
-        delete_snapshot(
-            _provider.client(), _snapshot_id(id_), _provider.as_int(props.get("server_id")), timeout=timeout
-        )
+        args = _Inputs.of(props)
+        delete_snapshot(_provider.client(), _snapshot_id(id_), args.server_id, timeout=args.timeout)
 
 
 def _snapshot_id(id_: str) -> int:
-    try:
-        return int(id_)
-    except ValueError:
-        raise VpsorgError(f"{id_!r} is not a VPS.org snapshot id: ids are whole numbers such as 801.") from None
+    value, reason = _provider.positive_int("the resource id", id_, "a VPS.org snapshot id")
+    if reason or value is None:
+        raise VpsorgError(f"{id_[:40]!r} is not a VPS.org snapshot id: ids are whole numbers such as 801.")
+    return value
 
 
 class Snapshot(pulumi.dynamic.Resource, module="vpsorg", name="Snapshot"):
@@ -181,44 +198,73 @@ class Snapshot(pulumi.dynamic.Resource, module="vpsorg", name="Snapshot"):
     recorded in state, and VPS.org keeps the description it was taken with.
     If a snapshot of the same name already exists on the server it is adopted (``adopted`` is true), which is also
     how a create that timed out is picked up by the next ``pulumi up``.
+
+    Either ``Snapshot(name, SnapshotArgs(...), opts)`` or ``Snapshot(name, server_id=..., name=..., opts=...)``.
     """
 
     snapshot_id: pulumi.Output[int]
     """The snapshot's id (also the resource id, as a string)."""
     server_id: pulumi.Output[int]
+    """The server the snapshot is of."""
     server_name: pulumi.Output[str]
+    """The server's name, as VPS.org reports it."""
     name: pulumi.Output[str]
-    description: pulumi.Output[Optional[str]]
+    """The snapshot's name."""
+    description: pulumi.Output[str | None]
+    """The description as last set in the program."""
     status: pulumi.Output[str]
     """``completed`` once created; refresh shows what the API reports now."""
-    size_mb: pulumi.Output[Optional[int]]
+    size_mb: pulumi.Output[int | None]
+    """The snapshot's size in MB, once completed."""
     created_at: pulumi.Output[str]
-    wait_timeout: pulumi.Output[Optional[Any]]
+    """When VPS.org started the snapshot (ISO 8601)."""
+    wait_timeout: pulumi.Output[str | float | None]
+    """The ``wait_timeout`` input, as given."""
     adopted: pulumi.Output[bool]
     """True when an existing snapshot of the same name was taken under management instead of a new one made."""
+
+    @overload
+    def __init__(self, resource_name: str, args: SnapshotArgs, opts: pulumi.ResourceOptions | None = None) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        server_id: pulumi.Input[int],
+        name: pulumi.Input[str],
+        description: pulumi.Input[str] | None = None,
+        wait_timeout: pulumi.Input[str | float] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None: ...
 
     def __init__(
         self,
         resource_name: str,
-        server_id: pulumi.Input[int] = None,  # type: ignore[assignment]
-        name: pulumi.Input[str] = None,  # type: ignore[assignment]
-        description: Optional[pulumi.Input[str]] = None,
-        wait_timeout: Optional[pulumi.Input[Any]] = None,
-        opts: Optional[pulumi.ResourceOptions] = None,
+        args: SnapshotArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
         """
         :param resource_name: the Pulumi resource name.
-        :param server_id: the VPS.org server to snapshot (required). Stop it first for a consistent filesystem.
-        :param name: the snapshot's name (required): letters, digits, hyphens and underscores, at most 255.
-        :param description: free text shown in the VPS.org panel.
-        :param wait_timeout: how long create waits for ``completed``: seconds, or "90s", "20m", "1h" (default 1h).
+        :param args: the inputs (see :class:`SnapshotArgs`), or give them as keywords: ``server_id`` and ``name``
+            (required), ``description``, ``wait_timeout``.
         :param opts: resource options, e.g. ``delete_before_replace=True`` for rotation at the limit.
         """
+        inputs = {f.name: getattr(args, f.name) for f in fields(SnapshotArgs)} if args is not None else {}
+        unknown = set(kwargs) - set(INPUTS)
+        if unknown:
+            raise TypeError(f"Snapshot() got unexpected keyword arguments: {', '.join(sorted(unknown))}")
+        self._register(resource_name, {**inputs, **kwargs}, opts)
+
+    def _register(self, resource_name: str, inputs: dict[str, Any], opts: pulumi.ResourceOptions | None) -> None:
         props: dict[str, Any] = {k: None for k in OUTPUTS}
-        props.update(server_id=server_id, name=name, description=description, wait_timeout=wait_timeout)
+        props.update({k: inputs.get(k) for k in INPUTS})
         super().__init__(_SnapshotProvider(), resource_name, props, opts)
 
     @staticmethod
-    def get(resource_name: str, id: pulumi.Input[str], opts: Optional[pulumi.ResourceOptions] = None) -> "Snapshot":
+    def get(resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None) -> Snapshot:
         """Look up an existing snapshot by id, read-only: Pulumi reads it and never creates or deletes it."""
-        return Snapshot(resource_name, opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id)))
+        snap = Snapshot.__new__(Snapshot)
+        snap._register(resource_name, {}, pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id)))
+        return snap

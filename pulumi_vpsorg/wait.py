@@ -15,8 +15,9 @@ import math
 import re
 import threading
 import time
-from dataclasses import dataclass
-from typing import Any, Callable, Hashable, Optional, TypeVar, Union
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
 from .client import Client
 from .errors import (
@@ -35,15 +36,13 @@ PollInterval = Callable[[float], float]
 
 _NUMBER = r"[0-9]+(?:\.[0-9]+)?"
 _SECONDS = re.compile(_NUMBER)
-_DURATION = re.compile(
-    rf"(?:(?P<h>{_NUMBER})h)?(?:(?P<m>{_NUMBER})m(?!s))?(?:(?P<s>{_NUMBER})s)?(?:(?P<ms>[0-9]+)ms)?"
-)
+_DURATION = re.compile(rf"(?:(?P<h>{_NUMBER})h)?(?:(?P<m>{_NUMBER})m(?!s))?(?:(?P<s>{_NUMBER})s)?(?:(?P<ms>[0-9]+)ms)?")
 _UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
 _MAX_TIMEOUT = 24 * 3600.0
 _DURATION_RULE = "use seconds (90) or a duration such as '90s', '20m', '1h30m' (each unit once, largest first)"
 
 
-def parse_duration(value: Union[str, int, float]) -> float:
+def parse_duration(value: str | int | float) -> float:
     """Seconds from a number of seconds or a duration string: ``"90s"``, ``"20m"``, ``"1h30m"``, ``"45"``.
 
     Raises ``ValueError`` with the rule when the value is not a positive duration of at most 24 hours.
@@ -99,15 +98,53 @@ def default_poll_interval(elapsed: float) -> float:
 
 @dataclass
 class _Group:
-    """Waiters sharing one poll; guarded by ``_Poller._cond``. Polls are numbered; one runs at a time."""
+    """Waiters sharing one poll, with a Condition of their own (a finished poll wakes only them).
 
-    waiters: int = 0
+    Polls are numbered; one runs at a time. Every field but ``waiters`` is guarded by ``cond``.
+    """
+
+    cond: threading.Condition = field(default_factory=threading.Condition)
+    waiters: int = 0  # guarded by _Poller._lock
     polling: bool = False
     started: int = 0  # polls started so far
     finished: int = 0  # number of the poll whose answer ``result``/``error`` hold
     polled_at: float = 0.0
     result: Any = None
-    error: Optional[BaseException] = None
+    error: BaseException | None = None
+
+
+@dataclass
+class _Waiter(Generic[T, R]):
+    """One waiter's view of its group: which answers it may read, when it is due, what it saw last."""
+
+    evaluate: Callable[[T], R | None]
+    on_timeout: Callable[[T | None], BaseException]
+    poll_interval: PollInterval
+    on_poll: Callable[[T, float], None] | None
+    survive_transient: bool
+    clock: Callable[[], float]
+    start: float
+    deadline: float
+    first_fresh: int  # the first poll that started after this waiter joined
+    next_due: float
+    seen: int = 0
+    last: T | None = None
+
+    def fresh(self, group: _Group) -> bool:
+        return group.finished >= self.first_fresh and group.finished != self.seen
+
+    def read(self, group: _Group, now: float) -> R | None:
+        """Judge the group's newest answer: the outcome, None to go on, or raise (a failure, a lasting error)."""
+        self.seen = group.finished
+        self.next_due = group.polled_at + self.poll_interval(now - self.start)
+        if group.error is not None:
+            if self.survive_transient and _transient(group.error):
+                return None
+            raise group.error
+        self.last = group.result
+        if self.on_poll is not None:
+            self.on_poll(group.result, now - self.start)
+        return self.evaluate(group.result)
 
 
 class _Poller:
@@ -118,19 +155,19 @@ class _Poller:
     """
 
     def __init__(self) -> None:
-        self._cond = threading.Condition()
+        self._lock = threading.Lock()
         self._groups: dict[Hashable, _Group] = {}
 
     def wait(
         self,
         key: Hashable,
         fetch: Callable[[], T],
-        evaluate: Callable[[T], Optional[R]],
+        evaluate: Callable[[T], R | None],
         *,
         timeout: float,
-        on_timeout: Callable[[Optional[T]], BaseException],
+        on_timeout: Callable[[T | None], BaseException],
         poll_interval: PollInterval = default_poll_interval,
-        on_poll: Optional[Callable[[T, float], None]] = None,
+        on_poll: Callable[[T, float], None] | None = None,
         survive_transient: bool = True,
         clock: Callable[[], float] = time.monotonic,
     ) -> R:
@@ -139,61 +176,71 @@ class _Poller:
         With ``survive_transient``, errors that are worth waiting out (429, 5xx, connection) only delay the wait;
         any other error fails every waiter of the group.
         """
+        group = self._join(key)
         start = clock()
-        deadline = start + timeout
-        with self._cond:
-            group = self._groups.setdefault(key, _Group())
-            group.waiters += 1
-            first_fresh = group.started + 1
-            seen = 0
-            next_due = start + poll_interval(0.0)
-        last: Optional[T] = None
+        with group.cond:
+            waiter: _Waiter[T, R] = _Waiter(
+                evaluate, on_timeout, poll_interval, on_poll, survive_transient, clock,
+                start=start, deadline=start + timeout, first_fresh=group.started + 1,
+                next_due=start + poll_interval(0.0),
+            )  # fmt: skip
         try:
             while True:
-                with self._cond:
-                    while True:
-                        now = clock()
-                        if group.finished >= first_fresh and group.finished != seen:
-                            seen = group.finished
-                            next_due = group.polled_at + poll_interval(now - start)
-                            if group.error is not None:
-                                if not (survive_transient and _transient(group.error)):
-                                    raise group.error
-                            else:
-                                last = group.result
-                                if on_poll is not None:
-                                    on_poll(group.result, now - start)
-                                outcome = evaluate(group.result)
-                                if outcome is not None:
-                                    return outcome
-                        if now >= deadline:
-                            raise on_timeout(last)
-                        if not group.polling and now >= next_due:
-                            group.polling = True
-                            group.started += 1
-                            number = group.started
-                            break
-                        wake = deadline if group.polling else min(next_due, deadline)
-                        self._cond.wait(max(0.0, wake - now))
-                result: Any = None
-                error: Optional[BaseException] = VpsorgError("polling was interrupted")
-                try:
-                    result = fetch()
-                    error = None
-                except Exception as e:  # handed to every waiter of the group, not swallowed
-                    error = e
-                finally:  # even when interrupted, so that no waiter is left waiting for this poll
-                    with self._cond:
-                        group.polling = False
-                        group.finished = number
-                        group.polled_at = clock()
-                        group.result, group.error = result, error
-                        self._cond.notify_all()
+                done, value = self._decide(group, waiter)
+                if done:
+                    return value  # type: ignore[no-any-return]
+                self._poll(group, value, fetch, clock)
         finally:
-            with self._cond:
-                group.waiters -= 1
-                if group.waiters == 0:
-                    self._groups.pop(key, None)
+            self._leave(key, group)
+
+    def _join(self, key: Hashable) -> _Group:
+        with self._lock:
+            group = self._groups.setdefault(key, _Group())
+            group.waiters += 1
+            return group
+
+    def _leave(self, key: Hashable, group: _Group) -> None:
+        with self._lock:
+            group.waiters -= 1
+            if group.waiters == 0 and self._groups.get(key) is group:
+                del self._groups[key]
+
+    @staticmethod
+    def _decide(group: _Group, waiter: _Waiter[Any, Any]) -> tuple[bool, Any]:
+        """Under the group's lock: ``(True, outcome)``, or ``(False, n)`` when this waiter must run poll ``n``."""
+        with group.cond:
+            while True:
+                now = waiter.clock()
+                if waiter.fresh(group):
+                    outcome = waiter.read(group, now)
+                    if outcome is not None:
+                        return True, outcome
+                if now >= waiter.deadline:
+                    raise waiter.on_timeout(waiter.last)
+                if not group.polling and now >= waiter.next_due:
+                    group.polling = True
+                    group.started += 1
+                    return False, group.started
+                wake = waiter.deadline if group.polling else min(waiter.next_due, waiter.deadline)
+                group.cond.wait(max(0.0, wake - now))
+
+    @staticmethod
+    def _poll(group: _Group, number: int, fetch: Callable[[], Any], clock: Callable[[], float]) -> None:
+        """Outside the lock: run poll ``number`` and hand its answer (or error) to every waiter of the group."""
+        result: Any = None
+        error: BaseException | None = VpsorgError("polling was interrupted")
+        try:
+            result = fetch()
+            error = None
+        except Exception as e:  # handed to every waiter of the group, not swallowed
+            error = e
+        finally:  # even when interrupted, so that no waiter is left waiting for this poll
+            with group.cond:
+                group.polling = False
+                group.finished = number
+                group.polled_at = clock()
+                group.result, group.error = result, error
+                group.cond.notify_all()
 
 
 def _transient(error: BaseException) -> bool:
@@ -204,7 +251,7 @@ _POLLER = _Poller()
 _GATHER_SECONDS = 0.05
 
 
-def list_snapshots_shared(client: Client, server_id: Optional[int], *, timeout: float = 300.0) -> list[Snapshot]:
+def list_snapshots_shared(client: Client, server_id: int | None, *, timeout: float = 300.0) -> list[Snapshot]:
     """``client.list_snapshots(server_id)``, shared with every caller in the process that asks within ~50 ms.
 
     Used by refresh and delete, so that a refresh of 20 snapshots on 5 servers makes about 5 list calls. The
@@ -231,7 +278,7 @@ def wait_for_snapshot(
     *,
     timeout: float,
     poll_interval: PollInterval = default_poll_interval,
-    on_poll: Optional[Callable[[Snapshot, float], None]] = None,
+    on_poll: Callable[[Snapshot, float], None] | None = None,
 ) -> Snapshot:
     """Wait until ``snapshot`` is ``completed``; returns it as last listed.
 
@@ -245,7 +292,7 @@ def wait_for_snapshot(
     server_id = snapshot.server_id
     latest: dict[str, Snapshot] = {"snap": snapshot}
 
-    def evaluate(snaps: list[Snapshot]) -> Optional[Snapshot]:
+    def evaluate(snaps: list[Snapshot]) -> Snapshot | None:
         found = next((s for s in snaps if s.id == snapshot.id), None)
         if found is None:
             raise SnapshotFailedError(
@@ -291,17 +338,17 @@ def wait_for_restore(
     *,
     timeout: float,
     poll_interval: PollInterval = default_poll_interval,
-    on_poll: Optional[Callable[[Optional[Server], float], None]] = None,
+    on_poll: Callable[[Server | None, float], None] | None = None,
 ) -> Server:
     """Wait until server ``server_id`` is no longer ``restoring``; returns the server as last listed.
 
     Raises :class:`WaitTimeoutError` (``last_seen`` = the server) after ``timeout`` seconds.
     """
 
-    def find(servers: list[Server]) -> Optional[Server]:
+    def find(servers: list[Server]) -> Server | None:
         return next((s for s in servers if s.id == server_id), None)
 
-    def evaluate(servers: list[Server]) -> Optional[Server]:
+    def evaluate(servers: list[Server]) -> Server | None:
         server = find(servers)
         if server is None:
             raise VpsorgError(f"Server {server_id} disappeared from VPS.org while it was being restored.")
@@ -311,7 +358,7 @@ def wait_for_restore(
         if on_poll is not None:
             on_poll(find(servers), elapsed)
 
-    def timed_out(servers: Optional[list[Server]]) -> WaitTimeoutError:
+    def timed_out(servers: list[Server] | None) -> WaitTimeoutError:
         server = find(servers) if servers else None
         return WaitTimeoutError(
             f"Server {server_id} is still restoring after {format_duration(timeout)}.",

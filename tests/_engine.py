@@ -14,7 +14,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 import grpc
 import pulumi
@@ -40,7 +41,7 @@ def plain(s: struct_pb2.Struct) -> dict[str, Any]:
 class ProviderHost:
     """One ``python -m pulumi.dynamic`` process, as the engine starts it for one deployment."""
 
-    def __init__(self, env: Optional[dict[str, str]] = None) -> None:
+    def __init__(self, env: dict[str, str] | None = None) -> None:
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("VPSORG_")}
         full_env.update(env or {})
         self.proc = subprocess.Popen(
@@ -64,7 +65,7 @@ class ProviderHost:
             if stream:
                 stream.close()
 
-    def configure(self, config: Optional[dict[str, str]] = None) -> None:
+    def configure(self, config: dict[str, str] | None = None) -> None:
         self.stub.Configure(proto.ConfigureRequest(args=struct(config or {}), acceptSecrets=True))
 
     def check(
@@ -81,11 +82,9 @@ class ProviderHost:
         return resp.id, plain(resp.properties)
 
     def read(
-        self, urn: str, id_: str, props: dict[str, Any], inputs: Optional[dict[str, Any]] = None
+        self, urn: str, id_: str, props: dict[str, Any], inputs: dict[str, Any] | None = None
     ) -> tuple[str, dict[str, Any]]:
-        resp = self.stub.Read(
-            proto.ReadRequest(id=id_, urn=urn, properties=struct(props), inputs=struct(inputs or {}))
-        )
+        resp = self.stub.Read(proto.ReadRequest(id=id_, urn=urn, properties=struct(props), inputs=struct(inputs or {})))
         return resp.id, plain(resp.properties)
 
     def delete(self, urn: str, id_: str, props: dict[str, Any]) -> None:
@@ -106,14 +105,14 @@ class Recorder(pulumi.runtime.Mocks):
         self.preview = preview
         self.resources: list[pulumi.runtime.MockResourceArgs] = []
 
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[Optional[str], dict[str, Any]]:
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         self.resources.append(args)
         outs = dict(args.inputs)
         if args.typ == SNAPSHOT_TYPE and not args.resource_id and not self.preview:
             outs.update(snapshot_id=801, status="completed", server_name="web-server-01")
         return (args.resource_id or f"{args.name}-id"), outs
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], Optional[list[tuple[str, str]]]]:
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         return {}, None
 
 

@@ -1,14 +1,14 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from _engine import RESTORE_TYPE, SNAPSHOT_TYPE, ProviderHost, run_program
 
 from pulumi_vpsorg import Snapshot, SnapshotRestore
 from pulumi_vpsorg.emulator import Emulator, EmulatorServer, serve
-
-from _engine import RESTORE_TYPE, SNAPSHOT_TYPE, ProviderHost, run_program
 
 TOKEN = "vps_test_0123456789abcdef"
 

@@ -9,7 +9,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import TOKEN
 
 VPSORG = os.path.join(os.path.dirname(sys.executable), "vpsorg")
@@ -71,8 +70,9 @@ def test_create_timeout_exits_3(run, api):
     assert "still being created" in _one_line_error(proc) and "adopts the snapshot by name" in proc.stderr
 
 
-@pytest.mark.parametrize("args", [["snapshots", "delete", "801"], ["snapshots", "restore", "801"],
-                                  ["rollback", "--server-id", "12345"]])
+@pytest.mark.parametrize(
+    "args", [["snapshots", "delete", "801"], ["snapshots", "restore", "801"], ["rollback", "--server-id", "12345"]]
+)
 def test_destructive_commands_refuse_without_a_terminal(run, api, args):
     run("snapshots", "create", "--server-id", "12345", "--name", "n")
     api.emu.log.clear()
@@ -159,8 +159,14 @@ def test_live_progress_line_on_a_terminal(api):
     leader, follower = pty.openpty()
     env = {k: v for k, v in os.environ.items() if not k.startswith("VPSORG_")}
     env.update(VPSORG_ENDPOINT=api.endpoint, VPSORG_TOKEN=TOKEN)
-    proc = subprocess.run([VPSORG, "snapshots", "create", "--server-id", "12345", "--name", "n"], env=env,
-                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=follower, timeout=60)
+    proc = subprocess.run(
+        [VPSORG, "snapshots", "create", "--server-id", "12345", "--name", "n"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=follower,
+        timeout=60,
+    )
     os.close(follower)
     seen = b""
     while True:
@@ -177,16 +183,19 @@ def test_live_progress_line_on_a_terminal(api):
     assert "\r\x1b[K  snapshot 801 'n': in_progress" in text and "\r\x1b[K  snapshot 801 'n': completed" in text
 
 
-@pytest.mark.parametrize("args, words", [
-    (["rollback", "--server-id", "12345", "--snapshot", "", "--yes"], "--snapshot is empty"),
-    (["rollback", "--server-id", "12345", "--snapshot", "  ", "--yes"], "--snapshot is empty"),
-    (["snapshots", "list", "--server-id", "\u0661\u0662"], "ASCII digits only"),
-    (["snapshots", "list", "--server-id", "-5"], "a whole number from 1 to"),
-    (["snapshots", "list", "--server-id", "0"], "a whole number from 1 to"),
-    (["snapshots", "delete", "9" * 5000, "--yes"], "a whole number from 1 to"),
-    (["emulator", "--port", "70000"], "a port number from 0 to 65535"),
-    (["--endpoint", "http://[::1", "snapshots", "list"], "is not usable"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["rollback", "--server-id", "12345", "--snapshot", "", "--yes"], "--snapshot is empty"),
+        (["rollback", "--server-id", "12345", "--snapshot", "  ", "--yes"], "--snapshot is empty"),
+        (["snapshots", "list", "--server-id", "\u0661\u0662"], "ASCII digits only"),
+        (["snapshots", "list", "--server-id", "-5"], "a whole number from 1 to"),
+        (["snapshots", "list", "--server-id", "0"], "a whole number from 1 to"),
+        (["snapshots", "delete", "9" * 5000, "--yes"], "a whole number from 1 to"),
+        (["emulator", "--port", "70000"], "a port number from 0 to 65535"),
+        (["--endpoint", "http://[::1", "snapshots", "list"], "is not usable"),
+    ],
+)
 def test_odd_input_is_refused_in_one_line_before_any_request(run, api, args, words):
     proc = run(*args)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and words in proc.stderr, proc.stderr

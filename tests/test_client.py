@@ -7,8 +7,8 @@ import logging
 import socket
 import threading
 import time
-from email.utils import format_datetime
 from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 
 import httpx
 import pytest
@@ -33,9 +33,15 @@ from pulumi_vpsorg._deadline import deadline
 
 BASE = "https://admin.vps.org/api/v1"
 TOKEN = "vps_secret_abcdef123456"
-SNAP = {"id": 801, "server": {"id": 12345, "name": "web-server-01"}, "name": "pre-migration-snapshot",
-        "status": "completed", "size_mb": 5120, "created_at": "2025-01-15T18:30:00Z",
-        "description": "Before major migration"}
+SNAP = {
+    "id": 801,
+    "server": {"id": 12345, "name": "web-server-01"},
+    "name": "pre-migration-snapshot",
+    "status": "completed",
+    "size_mb": 5120,
+    "created_at": "2025-01-15T18:30:00Z",
+    "description": "Before major migration",
+}
 
 
 @pytest.fixture
@@ -113,10 +119,15 @@ def test_create_without_description_sends_none(client, mock):
 
 
 def test_restore_posts_without_body(client, mock):
-    route = mock.post("/snapshots/801/restore/").respond(200, json={
-        "status": "success", "message": "Server is being restored from snapshot.",
-        "snapshot": {"id": 801, "name": "pre-migration-snapshot", "created_at": "2025-01-15T18:30:00Z"},
-        "server": {"id": 12345, "name": "web-server-01", "status": "restoring"}})
+    route = mock.post("/snapshots/801/restore/").respond(
+        200,
+        json={
+            "status": "success",
+            "message": "Server is being restored from snapshot.",
+            "snapshot": {"id": 801, "name": "pre-migration-snapshot", "created_at": "2025-01-15T18:30:00Z"},
+            "server": {"id": 12345, "name": "web-server-01", "status": "restoring"},
+        },
+    )
     resp = client.restore_snapshot(801)
     assert route.calls.last.request.content == b""
     assert resp.server.status == "restoring" and resp.snapshot.id == 801
@@ -130,8 +141,10 @@ def test_delete_accepts_204_200_202(client, mock, status):
 
 
 def test_list_servers_with_filters(client, mock):
-    route = mock.get("/servers/").respond(200, json={"count": 1, "results": [
-        {"id": 12345, "name": "web-server-01", "status": "active", "plan": {"id": 1}}]})
+    route = mock.get("/servers/").respond(
+        200,
+        json={"count": 1, "results": [{"id": 12345, "name": "web-server-01", "status": "active", "plan": {"id": 1}}]},
+    )
     [server] = client.list_servers(status="active", location="us-west")
     assert dict(route.calls.last.request.url.params) == {"status": "active", "location": "us-west"}
     assert server.status == "active"
@@ -148,8 +161,12 @@ def test_list_servers_with_filters(client, mock):
         (403, {"detail": "Token lacks scope."}, PermissionDeniedError, "permission"),
         (404, {"detail": "Not found."}, NotFoundError, "Server 12345 does not exist"),
         (429, {"detail": "Throttled."}, RateLimitError, "rate limiting"),
-        (500, "<html><head><title>Oops &amp; co</title></head>\n<body>\n<h1>x</h1></body></html>", ServerError,
-         "HTTP 500: an HTML page (Oops & co). VPS.org had a problem"),
+        (
+            500,
+            "<html><head><title>Oops &amp; co</title></head>\n<body>\n<h1>x</h1></body></html>",
+            ServerError,
+            "HTTP 500: an HTML page (Oops & co). VPS.org had a problem",
+        ),
         (418, {"error": "teapot"}, APIError, "HTTP 418: teapot"),
     ],
 )
@@ -200,8 +217,14 @@ def test_token_never_appears(client, mock, caplog):
 
 
 def test_get_retries_5xx_with_capped_jittered_backoff(client, mock, sleeps):
-    mock.get("/snapshots/").mock(side_effect=[httpx.Response(503), httpx.Response(502), httpx.Response(500),
-                                              httpx.Response(200, json={"results": []})])
+    mock.get("/snapshots/").mock(
+        side_effect=[
+            httpx.Response(503),
+            httpx.Response(502),
+            httpx.Response(500),
+            httpx.Response(200, json={"results": []}),
+        ]
+    )
     assert client.list_snapshots() == []
     assert len(sleeps) == 3
     for attempt, delay in enumerate(sleeps):
@@ -218,18 +241,22 @@ def test_backoff_is_capped(sleeps, mock):
 
 def test_retry_after_seconds_and_date_are_honoured(client, mock, sleeps):
     soon = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=30), usegmt=True)
-    mock.get("/snapshots/").mock(side_effect=[
-        httpx.Response(429, headers={"Retry-After": "7"}),
-        httpx.Response(429, headers={"Retry-After": soon}),
-        httpx.Response(200, json={"results": []})])
+    mock.get("/snapshots/").mock(
+        side_effect=[
+            httpx.Response(429, headers={"Retry-After": "7"}),
+            httpx.Response(429, headers={"Retry-After": soon}),
+            httpx.Response(200, json={"results": []}),
+        ]
+    )
     client.list_snapshots()
     assert sleeps[0] == 7 and 25 <= sleeps[1] <= 30
 
 
 @pytest.mark.parametrize("value", ["0", "-5", "nan", "inf", "garbage"])
 def test_retry_after_zero_negative_or_unreadable_means_normal_backoff(client, mock, sleeps, value):
-    mock.get("/snapshots/").mock(side_effect=[
-        httpx.Response(503, headers={"Retry-After": value}), httpx.Response(200, json={"results": []})])
+    mock.get("/snapshots/").mock(
+        side_effect=[httpx.Response(503, headers={"Retry-After": value}), httpx.Response(200, json={"results": []})]
+    )
     client.list_snapshots()
     assert len(sleeps) == 1 and 0.25 <= sleeps[0] <= 0.5  # backoff_base * 2**0, jittered
 
@@ -268,8 +295,9 @@ def test_create_is_not_retried_when_it_may_have_arrived(client, mock):
 
 
 def test_create_is_retried_when_the_connection_never_opened(client, mock):
-    route = mock.post("/snapshots/").mock(side_effect=[httpx.ConnectError("refused"),
-                                                       httpx.Response(201, json=dict(SNAP, status="in_progress"))])
+    route = mock.post("/snapshots/").mock(
+        side_effect=[httpx.ConnectError("refused"), httpx.Response(201, json=dict(SNAP, status="in_progress"))]
+    )
     assert client.create_snapshot(12345, "n").id == 801
     assert route.call_count == 2
 
@@ -466,8 +494,17 @@ def test_a_malformed_token_is_refused_without_showing_it(token):
     assert token.strip() not in str(e.value) and "vps_" not in str(e.value).split("VPSORG_TOKEN")[0]
 
 
-@pytest.mark.parametrize("endpoint", ["http://[::1", "http://h:99999/api/v1", "ftp://h/api/v1", "http://h/a b",
-                                      "http://h\u00e9/api/v1", "http:///api/v1"])
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "http://[::1",
+        "http://h:99999/api/v1",
+        "ftp://h/api/v1",
+        "http://h/a b",
+        "http://h\u00e9/api/v1",
+        "http:///api/v1",
+    ],
+)
 def test_a_malformed_endpoint_is_one_clear_error(endpoint):
     with pytest.raises(ConfigurationError, match="is not usable"):
         Client(TOKEN, endpoint)
@@ -483,8 +520,9 @@ def test_an_echoed_token_is_redacted_before_the_message_is_cut(client, mock):
 
 
 def test_deeply_nested_json_is_a_clear_error_not_a_traceback(client, mock):
-    mock.get("/snapshots/").respond(200, content=b"[" * 100000 + b"]" * 100000,
-                                    headers={"Content-Type": "application/json"})
+    mock.get("/snapshots/").respond(
+        200, content=b"[" * 100000 + b"]" * 100000, headers={"Content-Type": "application/json"}
+    )
     with pytest.raises(APIResponseValidationError, match="does not understand"):
         client.list_snapshots()
     mock.post("/snapshots/").respond(400, content=b"[" * 100000 + b"]" * 100000)

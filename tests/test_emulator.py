@@ -150,8 +150,12 @@ def test_in_process_transport_needs_no_socket():
 
 
 def _start(*args: str) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen([sys.executable, "-m", "pulumi_vpsorg.cli", "emulator", "--port", "0", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pulumi_vpsorg.cli", "emulator", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     endpoint = proc.stdout.readline().strip()
     assert endpoint.startswith("http://127.0.0.1:") and endpoint.endswith("/api/v1")
     return proc, endpoint
@@ -180,18 +184,34 @@ def test_cli_emulator_keeps_state_across_restarts_and_stops_on_sigterm(tmp_path)
 def test_cli_emulator_explains_a_bad_state_file(tmp_path):
     state = tmp_path / "state.json"
     state.write_text("not json")
-    proc = subprocess.run([sys.executable, "-m", "pulumi_vpsorg.cli", "emulator", "--port", "0", "--state",
-                           str(state)], capture_output=True, text=True, timeout=30)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pulumi_vpsorg.cli", "emulator", "--port", "0", "--state", str(state)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "cannot use the state file" in proc.stderr and "Fix or remove it" in proc.stderr
 
 
-@pytest.mark.parametrize("spec", [
-    {"status": "500"}, {"status": 99}, {"status": 500, "count": 0}, {"status": 500, "count": True},
-    {"status": 500, "method": "get"}, {"status": 500, "path": "api/v1/snapshots/"}, {"latency": -1},
-    {"latency": 1e9}, {"status": 429, "retry_after": "1\r\nX-Evil: 1"}, {"drop_after_create": -1},
-    {"nonsense": 1}, [1, 2], "x",
-])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"status": "500"},
+        {"status": 99},
+        {"status": 500, "count": 0},
+        {"status": 500, "count": True},
+        {"status": 500, "method": "get"},
+        {"status": 500, "path": "api/v1/snapshots/"},
+        {"latency": -1},
+        {"latency": 1e9},
+        {"status": 429, "retry_after": "1\r\nX-Evil: 1"},
+        {"drop_after_create": -1},
+        {"nonsense": 1},
+        [1, 2],
+        "x",
+    ],
+)
 def test_a_malformed_fault_is_refused_and_changes_nothing(http, spec):
     resp = http.post(http.root + "/_emulator/faults", json=spec)
     assert resp.status_code == 400 and resp.json()["detail"].startswith("bad fault")
@@ -199,15 +219,23 @@ def test_a_malformed_fault_is_refused_and_changes_nothing(http, spec):
 
 
 def test_a_fault_can_answer_with_any_body(http):
-    http.post(http.root + "/_emulator/faults", json={"status": 200, "text": "<html>hi</html>", "path": "/api/v1/servers/"})
+    http.post(
+        http.root + "/_emulator/faults", json={"status": 200, "text": "<html>hi</html>", "path": "/api/v1/servers/"}
+    )
     resp = http.get("servers/")
     assert resp.text == "<html>hi</html>" and resp.headers["content-type"].startswith("text/html")
 
 
-@pytest.mark.parametrize("content", [
-    "{}", '{"next_id": 801}', '{"next_id": 801, "servers": {"1": {"id": 2}}, "snapshots": {}}', "[]",
-    '{"next_id": "x", "servers": {}, "snapshots": {}}',
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        "{}",
+        '{"next_id": 801}',
+        '{"next_id": 801, "servers": {"1": {"id": 2}}, "snapshots": {}}',
+        "[]",
+        '{"next_id": "x", "servers": {}, "snapshots": {}}',
+    ],
+)
 def test_a_state_file_of_the_wrong_shape_is_refused_at_start(tmp_path, content):
     state = tmp_path / "state.json"
     state.write_text(content)

@@ -9,9 +9,8 @@ import subprocess
 import sys
 
 import pytest
-from pulumi.runtime import config as runtime_config
-
 from _engine import RESTORE_TYPE, SNAPSHOT_TYPE, run_program
+from pulumi.runtime import config as runtime_config
 
 EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "examples")
 PROJECTS = ["snapshot-before-upgrade", "rollback", "ci-preview"]
@@ -38,8 +37,7 @@ def test_each_example_is_a_complete_project(name):
 
 @pytest.mark.parametrize("preview", [True, False])
 def test_snapshot_before_upgrade(preview):
-    recorder = _run_example("snapshot-before-upgrade", preview,
-                            {"project:serverId": "12346"})
+    recorder = _run_example("snapshot-before-upgrade", preview, {"project:serverId": "12346"})
     [snap] = recorder.resources
     assert snap.typ == SNAPSHOT_TYPE
     assert snap.inputs["server_id"] == 12346
@@ -62,8 +60,9 @@ def test_ci_preview(preview):
 
 
 def test_automation_script_parses():
-    proc = subprocess.run([sys.executable, os.path.join(EXAMPLES, "rollback", "automation.py"), "--help"],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, os.path.join(EXAMPLES, "rollback", "automation.py"), "--help"], capture_output=True, text=True
+    )
     assert proc.returncode == 0 and "--snapshot-id" in proc.stdout
 
 

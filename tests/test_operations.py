@@ -27,8 +27,9 @@ def _setup(seconds: float = 0.1):
 def test_two_creates_of_one_name_at_once_make_one_snapshot():
     emu, api = _setup()
     results = []
-    threads = [threading.Thread(target=lambda: results.append(take_snapshot(api, 12345, "same", wait=False)))
-               for _ in range(4)]
+    threads = [
+        threading.Thread(target=lambda: results.append(take_snapshot(api, 12345, "same", wait=False))) for _ in range(4)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -74,10 +75,12 @@ def test_a_lost_post_that_lands_late_is_found_and_is_ours():
     emu, api = _setup(seconds=0)
     emu.inject(status=504, method="POST")
     looks = {"n": 0}
+
     def sleep(_: float) -> None:  # the gateway gave up, but the snapshot lands while we look
         looks["n"] += 1
         if looks["n"] == 2:
             emu.handle("POST", "/api/v1/snapshots/", f"Bearer {TOKEN}", b'{"server_id": 12345, "name": "n"}')
+
     snap, adopted = take_snapshot(api, 12345, "n", sleep=sleep)
     assert adopted is False and [s["id"] for s in emu.snapshots()] == [snap.id]
     assert len(emu.requests("POST")) == 2  # the 504 and the late landing: we sent one
@@ -134,10 +137,15 @@ def test_two_processes_creating_one_name_at_once_leave_one_snapshot(machines, tm
             procs = []
             for who in range(2):
                 lock_dir = tmp_path / (f"locks-{who}" if machines == "two machines" else "locks")
-                procs.append(subprocess.Popen(
-                    [VPSORG, "snapshots", "create", "--server-id", "12345", "--name", f"same-{trial}", "--json"],
-                    env={**env, "VPSORG_LOCK_DIR": str(lock_dir)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                    text=True))
+                procs.append(
+                    subprocess.Popen(
+                        [VPSORG, "snapshots", "create", "--server-id", "12345", "--name", f"same-{trial}", "--json"],
+                        env={**env, "VPSORG_LOCK_DIR": str(lock_dir)},
+                        stdout=subprocess.PIPE,
+                        stderr=subprocess.PIPE,
+                        text=True,
+                    )
+                )
             outs = [p.communicate(timeout=60) for p in procs]
             assert [p.returncode for p in procs] == [0, 0], outs
             ids = {json.loads(out)["id"] for out, _ in outs}

@@ -10,11 +10,10 @@ import subprocess
 import sys
 
 import pytest
-
-from pulumi_vpsorg.cli import _parser
-
 from _engine import run_program
 from conftest import TOKEN
+
+from pulumi_vpsorg.cli import _parser
 
 README = open(os.path.join(os.path.dirname(__file__), "..", "README.md")).read()
 BLOCKS = re.findall(r"```(\w+)\n(.*?)```", README, re.S)
@@ -42,8 +41,13 @@ def test_all_python_blocks_were_collected():
 
 
 def test_shell_blocks(api):
-    env = {**os.environ, "VPSORG_TOKEN": TOKEN, "VPSORG_ENDPOINT": api.endpoint, "CI_PIPELINE_ID": "42",
-           "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"]}
+    env = {
+        **os.environ,
+        "VPSORG_TOKEN": TOKEN,
+        "VPSORG_ENDPOINT": api.endpoint,
+        "CI_PIPELINE_ID": "42",
+        "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"],
+    }
     ran = 0
     for code in _python("bash"):
         for line in code.strip().splitlines():
@@ -59,6 +63,10 @@ def test_usage_lines_parse():
     usage = [c for k, c in BLOCKS if k == "text" and c.startswith("vpsorg ")][0]
     for line in usage.strip().splitlines():
         words = [w for w in shlex.split(line.replace("[", " ").replace("]", " ")) if w != "..."]
-        words = [{"N": "12345", "ID": "801", "S": "1", "NAME_OR_ID": "n", "FILE": "f", "T": "t",
-                  "NAME": "n", "D": "d"}.get(w, w) for w in words[1:]]
+        words = [
+            {"N": "12345", "ID": "801", "S": "1", "NAME_OR_ID": "n", "FILE": "f", "T": "t", "NAME": "n", "D": "d"}.get(
+                w, w
+            )
+            for w in words[1:]
+        ]
         _parser().parse_args(words)

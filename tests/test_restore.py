@@ -6,19 +6,19 @@ import time
 
 import grpc
 import pytest
+from _engine import RESTORE_TYPE, SNAPSHOT_TYPE, UNKNOWN, run_program, urn
+from conftest import TOKEN
 from pulumi.output import Unknown
 
 from pulumi_vpsorg import Snapshot, SnapshotRestore
-
-from _engine import RESTORE_TYPE, SNAPSHOT_TYPE, UNKNOWN, run_program, urn
-from conftest import TOKEN
 
 R = urn(RESTORE_TYPE, "rollback")
 
 
 def _snapshot(api, server_id: int = 12345, name: str = "good", ready: bool = True) -> int:
-    reply = api.emu.handle("POST", "/api/v1/snapshots/", f"Bearer {TOKEN}",
-                           f'{{"server_id": {server_id}, "name": "{name}"}}'.encode())
+    reply = api.emu.handle(
+        "POST", "/api/v1/snapshots/", f"Bearer {TOKEN}", f'{{"server_id": {server_id}, "name": "{name}"}}'.encode()
+    )
     if ready:
         for s in api.emu._state["snapshots"].values():
             s["ready_at"] = 0
@@ -40,10 +40,14 @@ def test_restore_once_and_wait_for_the_server(host, api, restore_props):
     assert outs["server_status"] == "active" and "being restored" in outs["message"]
     assert outs["restored_at"].endswith("Z") and outs["triggers"] == ["release-1"]
     assert [(r["method"], r["path"], r.get("json")) for r in _restores(api)] == [
-        ("POST", f"/api/v1/snapshots/{sid}/restore/", None)]
+        ("POST", f"/api/v1/snapshots/{sid}/restore/", None)
+    ]
     # first where the restore would land (the snapshot's server, and whether it is restoring already)
     assert [(r["method"], r["path"]) for r in api.emu.log[:3]] == [
-        ("GET", "/api/v1/snapshots/"), ("GET", "/api/v1/servers/"), ("POST", f"/api/v1/snapshots/{sid}/restore/")]
+        ("GET", "/api/v1/snapshots/"),
+        ("GET", "/api/v1/servers/"),
+        ("POST", f"/api/v1/snapshots/{sid}/restore/"),
+    ]
     assert {r["path"] for r in api.emu.log[3:]} == {"/api/v1/servers/"}
 
     # a second up with the same inputs: no change, so the engine calls nothing else
@@ -167,8 +171,9 @@ def test_unknowns_in_preview(host, api, restore_props):
 def test_program_wires_a_snapshot_into_a_restore(preview):
     def program():
         snap = Snapshot("pre-upgrade", server_id=12345, name="pre-upgrade")
-        return SnapshotRestore("rollback", snapshot_id=snap.snapshot_id, triggers=["r1"], wait=True,
-                               wait_timeout="30m").id
+        return SnapshotRestore(
+            "rollback", snapshot_id=snap.snapshot_id, triggers=["r1"], wait=True, wait_timeout="30m"
+        ).id
 
     recorder = run_program(program, preview=preview)
     by_type = {r.typ: r for r in recorder.resources}

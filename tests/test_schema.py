@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import json
 import os
@@ -9,11 +10,10 @@ import re
 
 import jsonschema
 import pytest
-
-from pulumi_vpsorg import restore, snapshot
-
 from _engine import RESTORE_TYPE, SNAPSHOT_TYPE, urn
 from conftest import SHARED
+
+from pulumi_vpsorg import restore, snapshot
 
 ROOT = os.path.join(os.path.dirname(__file__), "..")
 METASCHEMA = os.path.join(SHARED, "pulumi-package-metaschema.json")
@@ -36,8 +36,8 @@ def test_validates_against_the_pulumi_metaschema():
 def test_resource_matches_the_code(token):
     module = RESOURCES[token]
     spec = SCHEMA["resources"][token]
-    cls = module.Snapshot if token.endswith(":Snapshot") else module.SnapshotRestore
-    params = [p for p in inspect.signature(cls.__init__).parameters if p not in ("self", "resource_name", "opts")]
+    args = module.SnapshotArgs if token.endswith(":Snapshot") else module.SnapshotRestoreArgs
+    params = [f.name for f in dataclasses.fields(args)]
     assert list(spec["inputProperties"]) == params == list(module.INPUTS)
     assert spec["requiredInputs"] == list(module.REQUIRED)
     assert set(spec["properties"]) == set(module.OUTPUTS)

@@ -8,14 +8,12 @@ import time
 
 import grpc
 import pytest
+from _engine import SNAPSHOT_TYPE, UNKNOWN, ProviderHost, plain, run_program, struct, urn
+from conftest import TOKEN
+from pulumi.runtime import proto
 
 from pulumi_vpsorg import Snapshot
 from pulumi_vpsorg.emulator import Emulator, serve
-
-from pulumi.runtime import proto
-
-from _engine import SNAPSHOT_TYPE, UNKNOWN, ProviderHost, plain, run_program, struct, urn
-from conftest import TOKEN
 
 U = urn(SNAPSHOT_TYPE, "pre-upgrade")
 
@@ -38,8 +36,18 @@ def test_check_create_read_diff_delete_read_gone(host, api, snap_props):
     assert id_ == "801"
     assert outs["status"] == "completed" and outs["snapshot_id"] == 801
     assert outs["server_name"] == "web-server-01" and outs["size_mb"] > 0 and outs["adopted"] is False
-    assert set(outs) >= {"snapshot_id", "server_id", "server_name", "name", "description", "status", "size_mb",
-                         "created_at", "adopted", "__provider"}
+    assert set(outs) >= {
+        "snapshot_id",
+        "server_id",
+        "server_name",
+        "name",
+        "description",
+        "status",
+        "size_mb",
+        "created_at",
+        "adopted",
+        "__provider",
+    }
     posts = api.emu.requests("POST", "/api/v1/snapshots/")
     assert [p["json"] for p in posts] == [{"server_id": 12345, "name": "pre-upgrade", "description": "before"}]
     assert type(posts[0]["json"]["server_id"]) is int
@@ -48,8 +56,9 @@ def test_check_create_read_diff_delete_read_gone(host, api, snap_props):
     rid, routs = host.read(U, id_, outs)
     assert rid == "801" and routs["size_mb"] == outs["size_mb"] and routs["status"] == "completed"
 
-    d = host.diff(U, id_, outs, snap_props(server_id=12345.0, name="pre-upgrade", description="before",
-                                           wait_timeout="2h"))
+    d = host.diff(
+        U, id_, outs, snap_props(server_id=12345.0, name="pre-upgrade", description="before", wait_timeout="2h")
+    )
     assert d.changes == d.DIFF_NONE and list(d.replaces) == []
 
     host.delete(U, id_, outs)
@@ -135,9 +144,14 @@ def test_diff_replaces_only_for_server_or_name_and_never_for_description(host, s
 def test_a_description_change_keeps_the_snapshot_and_records_the_text(host, api, snap_props):
     id_, outs = _create(host, snap_props, server_id=12345, name="keep", description="before the upgrade")
     calls = len(api.emu.log)
-    resp = host.stub.Update(proto.UpdateRequest(id=id_, urn=U, olds=struct(outs),
-                                                news=struct(snap_props(server_id=12345, name="keep",
-                                                                       description="the good one"))))
+    resp = host.stub.Update(
+        proto.UpdateRequest(
+            id=id_,
+            urn=U,
+            olds=struct(outs),
+            news=struct(snap_props(server_id=12345, name="keep", description="the good one")),
+        )
+    )
     new = plain(resp.properties)
     assert new["description"] == "the good one" and new["snapshot_id"] == outs["snapshot_id"]
     assert len(api.emu.log) == calls  # nothing sent: the snapshot, the restore point, is untouched
@@ -332,7 +346,11 @@ def test_program_registers_typed_inputs(preview):
     [res] = recorder.resources
     assert res.typ == SNAPSHOT_TYPE and res.name == "pre-upgrade"
     assert {k: res.inputs[k] for k in ("server_id", "name", "description", "wait_timeout")} == {
-        "server_id": 12345, "name": "pre-upgrade", "description": "d", "wait_timeout": "30m"}
+        "server_id": 12345,
+        "name": "pre-upgrade",
+        "description": "d",
+        "wait_timeout": "30m",
+    }
 
 
 def test_get_reads_by_id():

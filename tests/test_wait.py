@@ -22,8 +22,17 @@ TOKEN = "vps_wait"
 
 @pytest.mark.parametrize(
     "value, seconds",
-    [(90, 90.0), (2.5, 2.5), ("45", 45.0), ("90s", 90.0), ("20m", 1200.0), ("1h", 3600.0), ("1h30m", 5400.0),
-     ("500ms", 0.5), (" 2M ", 120.0)],
+    [
+        (90, 90.0),
+        (2.5, 2.5),
+        ("45", 45.0),
+        ("90s", 90.0),
+        ("20m", 1200.0),
+        ("1h", 3600.0),
+        ("1h30m", 5400.0),
+        ("500ms", 0.5),
+        (" 2M ", 120.0),
+    ],
 )
 def test_parse_duration(value, seconds):
     assert parse_duration(value) == seconds
@@ -51,9 +60,12 @@ def test_waiters_on_one_server_share_each_poll():
     snaps = [api.create_snapshot(12345 + i % 2, f"s{i}") for i in range(8)]
     emu.log.clear()
     done: list[Snapshot] = []
-    threads = [threading.Thread(target=lambda s=s: done.append(wait_for_snapshot(api, s, timeout=10,
-                                                                             poll_interval=lambda _: 0.1)))
-               for s in snaps]
+    threads = [
+        threading.Thread(
+            target=lambda s=s: done.append(wait_for_snapshot(api, s, timeout=10, poll_interval=lambda _: 0.1))
+        )
+        for s in snaps
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -109,8 +121,9 @@ def test_restore_wait_and_progress():
     snap = wait_for_snapshot(api, api.create_snapshot(12345, "n"), timeout=5)
     api.restore_snapshot(snap.id)
     seen: list[str] = []
-    server = wait_for_restore(api, 12345, timeout=5, poll_interval=lambda _: 0.05,
-                              on_poll=lambda s, _: seen.append(s.status))
+    server = wait_for_restore(
+        api, 12345, timeout=5, poll_interval=lambda _: 0.05, on_poll=lambda s, _: seen.append(s.status)
+    )
     assert server.status == "active" and seen[0] == "restoring"
 
 

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 EXAMPLES = os.path.join(REPO, "examples")
@@ -36,7 +36,9 @@ def pulumi_bin() -> str:
         return given
     proc = subprocess.run([os.path.join(REPO, "scripts", "pulumi-cli")], capture_output=True, text=True)
     if proc.returncode != 0:
-        raise CLIUnavailable(proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "scripts/pulumi-cli failed")
+        raise CLIUnavailable(
+            proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "scripts/pulumi-cli failed"
+        )
     return proc.stdout.strip().splitlines()[-1]
 
 
@@ -78,11 +80,12 @@ class Project:
     stack: str = "e2e"
     log: list[tuple[list[str], Result]] = field(default_factory=list)
 
-    def run(self, *args: str, env: Optional[dict[str, str]] = None, check: bool = True, timeout: float = 600) -> Result:
+    def run(self, *args: str, env: dict[str, str] | None = None, check: bool = True, timeout: float = 600) -> Result:
         cmd = ["pulumi", *args]
         started = time.monotonic()
-        proc = subprocess.run(cmd, cwd=self.dir, env={**self.env, **(env or {})}, capture_output=True, text=True,
-                              timeout=timeout)
+        proc = subprocess.run(
+            cmd, cwd=self.dir, env={**self.env, **(env or {})}, capture_output=True, text=True, timeout=timeout
+        )
         result = Result(proc.returncode, proc.stdout, proc.stderr, time.monotonic() - started)
         self.log.append((cmd, result))
         if check and proc.returncode != 0:
@@ -106,8 +109,9 @@ class Project:
         return [r for r in deployment.get("resources") or [] if r["type"].endswith(type_suffix)]
 
 
-def project(example: str, root: str, cli_bin: str, tools: str, *, program: Optional[str] = None,
-            stack: str = "e2e") -> Project:
+def project(
+    example: str, root: str, cli_bin: str, tools: str, *, program: str | None = None, stack: str = "e2e"
+) -> Project:
     """Copy ``examples/<example>`` (or write ``program`` as its __main__.py) into ``root`` and init a stack."""
     dest = os.path.join(root, example)
     if program is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 
@@ -54,8 +54,9 @@ def live() -> Iterator[Live]:
 def make_project(tmp_path, cli_bin: str, tools: str):
     made: list[Project] = []
 
-    def make(example: str, *, program: str | None = None, endpoint: str | None = None,
-             token: str | None = TOKEN) -> Project:
+    def make(
+        example: str, *, program: str | None = None, endpoint: str | None = None, token: str | None = TOKEN
+    ) -> Project:
         proj = project(example, str(tmp_path), cli_bin, tools, program=program)
         if endpoint:
             proj.config("vpsorg:endpoint", endpoint)

@@ -76,14 +76,33 @@ class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
         program_dir = (info.program_directory if info else "") or request.pwd
         exec_script = shutil.which("pulumi-language-python-exec")
         if exec_script is None:
-            return language_pb2.RunResponse(error="pulumi-language-python-exec is not on PATH (scripts/pulumi-cli puts it beside pulumi)")
+            return language_pb2.RunResponse(
+                error="pulumi-language-python-exec is not on PATH (scripts/pulumi-cli puts it beside pulumi)"
+            )
         args = [
-            _python(info, root), "-u", exec_script,
-            "--monitor", request.monitor_address, "--engine", self.engine,
-            "--project", request.project, "--stack", request.stack, "--pwd", request.pwd,
-            "--dry_run", "true" if request.dryRun else "false", "--parallel", str(request.parallel),
-            "--organization", request.organization, "--root_directory", root,
-            program_dir or request.program, *request.args,
+            _python(info, root),
+            "-u",
+            exec_script,
+            "--monitor",
+            request.monitor_address,
+            "--engine",
+            self.engine,
+            "--project",
+            request.project,
+            "--stack",
+            request.stack,
+            "--pwd",
+            request.pwd,
+            "--dry_run",
+            "true" if request.dryRun else "false",
+            "--parallel",
+            str(request.parallel),
+            "--organization",
+            request.organization,
+            "--root_directory",
+            root,
+            program_dir or request.program,
+            *request.args,
         ]
         env = dict(os.environ)
         env["PULUMI_CONFIG"] = json.dumps(dict(request.config))

@@ -200,9 +200,22 @@ def test_rollback_with_the_automation_api(live, make_project):
 
     def rollback(rollback_id: str) -> subprocess.CompletedProcess[str]:
         proc = subprocess.run(
-            [sys.executable, script, "--stack", proj.stack, "--snapshot-id", str(snapshot_id),
-             "--rollback-id", rollback_id, "--endpoint", live.endpoint],
-            env=proj.env, capture_output=True, text=True, timeout=600,
+            [
+                sys.executable,
+                script,
+                "--stack",
+                proj.stack,
+                "--snapshot-id",
+                str(snapshot_id),
+                "--rollback-id",
+                rollback_id,
+                "--endpoint",
+                live.endpoint,
+            ],
+            env=proj.env,
+            capture_output=True,
+            text=True,
+            timeout=600,
         )
         assert proc.returncode == 0, proc.stdout + proc.stderr
         return proc
