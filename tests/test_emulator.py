@@ -252,7 +252,7 @@ def test_a_bad_content_length_is_answered_400_not_hung(http, length):
 
 
 def test_a_short_body_is_dropped_after_the_handler_timeout(http, monkeypatch):
-    from pulumi_vpsorg import emulator as module
+    from pulumi_vpsorg.emulator import adapters as module
 
     monkeypatch.setattr(module._Handler, "timeout", 0.5)
     host, port = http.root.split("//")[1].split(":")

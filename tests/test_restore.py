@@ -20,8 +20,7 @@ def _snapshot(api, server_id: int = 12345, name: str = "good", ready: bool = Tru
         "POST", "/api/v1/snapshots/", f"Bearer {TOKEN}", f'{{"server_id": {server_id}, "name": "{name}"}}'.encode()
     )
     if ready:
-        for s in api.emu._state["snapshots"].values():
-            s["ready_at"] = 0
+        api.emu.complete_all()
     return reply.body["id"]
 
 
