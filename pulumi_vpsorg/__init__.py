@@ -9,7 +9,8 @@ use, so the ``vpsorg`` command line and plain API scripts start fast.
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from .client import DEFAULT_ENDPOINT, Client, __version__
+from ._version import __version__
+from .client import DEFAULT_ENDPOINT, Client
 from .errors import (
     APIConnectionError,
     APIError,

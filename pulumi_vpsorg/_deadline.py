@@ -20,7 +20,7 @@ from typing import Any
 import httpcore
 import httpx
 
-log = logging.getLogger("pulumi_vpsorg")
+log: logging.Logger = logging.getLogger("pulumi_vpsorg")
 _local = threading.local()
 
 

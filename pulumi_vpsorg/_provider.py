@@ -26,7 +26,7 @@ from .errors import VpsorgError
 from .models import positive_int as positive_int
 from .wait import parse_duration
 
-log = logging.getLogger("pulumi_vpsorg")
+log: logging.Logger = logging.getLogger("pulumi_vpsorg")
 
 HOST_THREADS_ENV = "VPSORG_HOST_THREADS"
 _DEFAULT_HOST_THREADS = 64

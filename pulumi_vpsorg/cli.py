@@ -12,25 +12,77 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any, TextIO
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any, NoReturn, TextIO
 
+from ._version import __version__
 from .client import DEFAULT_ENDPOINT, Client
 from .errors import ConfigurationError, VpsorgError, WaitTimeoutError
 from .models import Server, Snapshot, positive_int, snapshot_name_problem
 from .operations import delete_snapshot, take_snapshot
 from .wait import format_duration, parse_duration, wait_for_restore
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_TIMEOUT = 0, 1, 2, 3
-
-_EPILOG = (
-    """\
-configuration: --token / --endpoint, else VPSORG_TOKEN / VPSORG_ENDPOINT (default endpoint %s).
+_EPILOG = f"""\
+configuration: --token / --endpoint, else VPSORG_TOKEN / VPSORG_ENDPOINT (default endpoint {DEFAULT_ENDPOINT}).
 exit codes: 0 success, 1 API or operation error, 2 usage or configuration error (or a refused
 confirmation), 3 a wait timed out.
 destructive commands (delete, restore, rollback) ask on a terminal; elsewhere they need --yes.
 """
-    % DEFAULT_ENDPOINT
-)
+
+
+class ExitStatus(IntEnum):
+    """The exit codes of ``vpsorg``."""
+
+    SUCCESS = 0
+    ERROR = 1  # an API or operation error
+    USAGE = 2  # a usage or configuration error, or a refused confirmation: nothing was sent
+    TIMEOUT = 3  # a wait timed out; what it waited for goes on
+    INTERRUPTED = 130
+
+
+@dataclass
+class Environment:
+    """Where ``vpsorg`` reads and writes (httpie's idea): the process's streams, or a test's own."""
+
+    stdin: TextIO = field(default_factory=lambda: sys.stdin)
+    stdout: TextIO = field(default_factory=lambda: sys.stdout)
+    stderr: TextIO = field(default_factory=lambda: sys.stderr)
+
+    def print(self, text: str, *, flush: bool = False) -> None:
+        """A result, on stdout."""
+        print(text, file=self.stdout, flush=flush)
+
+    def say(self, text: str) -> None:
+        """A message for the person, on stderr."""
+        print(text, file=self.stderr, flush=True)
+
+    def dump(self, obj: Any) -> None:
+        """JSON on stdout."""
+        print(json.dumps(obj, indent=2), file=self.stdout)
+
+
+class _Exit(Exception):
+    """argparse asked to exit (help shown, or a usage error reported)."""
+
+    def __init__(self, status: int) -> None:
+        self.status = status
+
+
+def _parser_class(env: Environment) -> type[argparse.ArgumentParser]:
+    """An ArgumentParser that writes to ``env`` and raises instead of exiting, so the CLI runs in-process."""
+
+    class Parser(argparse.ArgumentParser):
+        def _print_message(self, message: str, file: Any = None) -> None:
+            if message:
+                (env.stderr if file is sys.stderr else env.stdout).write(message)
+
+        def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+            if message:
+                env.stderr.write(message)
+            raise _Exit(status)
+
+    return Parser
 
 
 class _Refused(Exception):
@@ -62,31 +114,57 @@ def _duration(text: str) -> float:
         raise argparse.ArgumentTypeError(str(e)) from None
 
 
-def _parser() -> argparse.ArgumentParser:
-    conn = argparse.ArgumentParser(add_help=False)
-    conn.add_argument(
-        "--token",
-        default=argparse.SUPPRESS,
-        help="API token (default: $VPSORG_TOKEN, which other users cannot see in the process list)",
-    )
-    conn.add_argument("--endpoint", default=argparse.SUPPRESS, help="API base URL (default: $VPSORG_ENDPOINT)")
-    as_json = argparse.ArgumentParser(add_help=False)
-    as_json.add_argument("--json", action="store_true", help="print JSON on stdout")
-    yes = argparse.ArgumentParser(add_help=False)
-    yes.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
-    waiting = argparse.ArgumentParser(add_help=False)
-    waiting.add_argument("--no-wait", dest="wait", action="store_false", help="return once the API accepted it")
-    waiting.add_argument("--timeout", type=_duration, default=1800.0, help="how long to wait (default 30m)")
+@dataclass
+class _Shared:
+    """Option groups several commands take (argparse parents)."""
 
-    p = argparse.ArgumentParser(
+    conn: argparse.ArgumentParser
+    as_json: argparse.ArgumentParser
+    yes: argparse.ArgumentParser
+    waiting: argparse.ArgumentParser
+
+    @classmethod
+    def make(cls, parser: type[argparse.ArgumentParser]) -> _Shared:
+        conn = parser(add_help=False)
+        conn.add_argument(
+            "--token",
+            default=argparse.SUPPRESS,
+            help="API token (default: $VPSORG_TOKEN, which other users cannot see in the process list)",
+        )
+        conn.add_argument("--endpoint", default=argparse.SUPPRESS, help="API base URL (default: $VPSORG_ENDPOINT)")
+        as_json = parser(add_help=False)
+        as_json.add_argument("--json", action="store_true", help="print JSON on stdout")
+        yes = parser(add_help=False)
+        yes.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+        waiting = parser(add_help=False)
+        waiting.add_argument("--no-wait", dest="wait", action="store_false", help="return once the API accepted it")
+        waiting.add_argument("--timeout", type=_duration, default=1800.0, help="how long to wait (default 30m)")
+        return cls(conn, as_json, yes, waiting)
+
+
+Subcommands = Any  # argparse's _SubParsersAction, private in typeshed
+
+
+def _parser(env: Environment | None = None) -> argparse.ArgumentParser:
+    parser = _parser_class(env or Environment())
+    shared = _Shared.make(parser)
+    p = parser(
         prog="vpsorg",
         description="VPS.org snapshots from the command line: take, list, delete, restore, roll back.",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        parents=[conn],
+        parents=[shared.conn],
     )
+    p.add_argument("--version", action="version", version=f"vpsorg {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _snapshot_commands(sub, shared)
+    _rollback_and_servers(sub, shared)
+    _emulator_command(sub)
+    return p
 
+
+def _snapshot_commands(sub: Subcommands, shared: _Shared) -> None:
+    conn, as_json, yes, waiting = shared.conn, shared.as_json, shared.yes, shared.waiting
     snaps = sub.add_parser(
         "snapshots",
         help="list, create, delete and restore snapshots",
@@ -109,9 +187,11 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("id", type=_id("a snapshot id"))
     s.set_defaults(run=_cmd_restore)
 
+
+def _rollback_and_servers(sub: Subcommands, shared: _Shared) -> None:
     s = sub.add_parser(
         "rollback",
-        parents=[conn, yes, as_json, waiting],
+        parents=[shared.conn, shared.yes, shared.as_json, shared.waiting],
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         help="restore a server from its newest completed snapshot (or a named one)",
@@ -119,10 +199,11 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--server-id", type=_id("a server id"), required=True)
     s.add_argument("--snapshot", metavar="NAME_OR_ID", help="the snapshot to restore (default: newest completed)")
     s.set_defaults(run=_cmd_rollback)
-
-    s = sub.add_parser("servers", parents=[conn, as_json], help="list servers and their status")
+    s = sub.add_parser("servers", parents=[shared.conn, shared.as_json], help="list servers and their status")
     s.set_defaults(run=_cmd_servers)
 
+
+def _emulator_command(sub: Subcommands) -> None:
     s = sub.add_parser("emulator", help="run a local emulator of the VPS.org API")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=_port, default=8080, help="0 picks a free port (default 8080)")
@@ -134,7 +215,6 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--page-size", type=int, default=20, help="list page size (default 20)")
     s.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
     s.set_defaults(run=_cmd_emulator)
-    return p
 
 
 # ----- output helpers ----------------------------------------------------------------------------------------
@@ -165,14 +245,6 @@ class _Progress:
             self.stream.flush()
 
 
-def _say(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
-
-
-def _dump(obj: Any) -> None:
-    print(json.dumps(obj, indent=2))
-
-
 def _snapshot_json(snap: Snapshot) -> dict[str, Any]:
     return snap.model_dump(mode="json", exclude_unset=True)
 
@@ -183,14 +255,14 @@ def _table(rows: list[list[str]], headers: list[str]) -> str:
     return "\n".join(lines)
 
 
-def _confirm(args: argparse.Namespace, question: Callable[[], str]) -> None:
+def _confirm(args: argparse.Namespace, env: Environment, question: Callable[[], str]) -> None:
     if getattr(args, "yes", False):
         return
-    if not sys.stdin.isatty():
+    if not env.stdin.isatty():
         raise _Refused("refusing to run a destructive command without a terminal: pass --yes to confirm")
-    sys.stderr.write(question() + " Type 'yes' to continue: ")
-    sys.stderr.flush()
-    if sys.stdin.readline().strip().lower() != "yes":
+    env.stderr.write(question() + " Type 'yes' to continue: ")
+    env.stderr.flush()
+    if env.stdin.readline().strip().lower() != "yes":
         raise _Refused("not confirmed; nothing was sent")
 
 
@@ -201,12 +273,12 @@ def _client(args: argparse.Namespace) -> Client:
 # ----- commands ----------------------------------------------------------------------------------------------
 
 
-def _cmd_list(args: argparse.Namespace) -> int:
+def _cmd_list(args: argparse.Namespace, env: Environment) -> int:
     with _client(args) as api:
         snaps = api.list_snapshots(server_id=args.server_id)
     if args.json:
-        _dump([_snapshot_json(s) for s in snaps])
-        return EXIT_OK
+        env.dump([_snapshot_json(s) for s in snaps])
+        return ExitStatus.SUCCESS
     rows = [
         [
             str(s.id),
@@ -218,17 +290,17 @@ def _cmd_list(args: argparse.Namespace) -> int:
         ]
         for s in snaps
     ]
-    print(_table(rows, ["ID", "SERVER", "NAME", "STATUS", "SIZE", "CREATED"]) if rows else "No snapshots.")
-    return EXIT_OK
+    env.print(_table(rows, ["ID", "SERVER", "NAME", "STATUS", "SIZE", "CREATED"]) if rows else "No snapshots.")
+    return ExitStatus.SUCCESS
 
 
-def _cmd_create(args: argparse.Namespace) -> int:
+def _cmd_create(args: argparse.Namespace, env: Environment) -> int:
     problem = snapshot_name_problem(args.name)
     if problem:
         raise _Refused(f"--{problem}")
-    progress = _Progress(sys.stderr)
+    progress = _Progress(env.stderr)
     with _client(args) as api:
-        _say(f"Taking snapshot {args.name!r} of server {args.server_id}...")
+        env.say(f"Taking snapshot {args.name!r} of server {args.server_id}...")
         try:
             snap, adopted = take_snapshot(
                 api,
@@ -242,28 +314,30 @@ def _cmd_create(args: argparse.Namespace) -> int:
         finally:
             progress.done()
     if adopted:
-        _say(f"Snapshot {snap.id} {snap.name!r} already existed on server {args.server_id}: adopted, not duplicated.")
-    _say(f"Snapshot {snap.id} {snap.name!r} is {snap.status}" + (f" ({snap.size_mb} MB)." if snap.size_mb else "."))
+        env.say(
+            f"Snapshot {snap.id} {snap.name!r} already existed on server {args.server_id}: adopted, not duplicated."
+        )
+    env.say(f"Snapshot {snap.id} {snap.name!r} is {snap.status}" + (f" ({snap.size_mb} MB)." if snap.size_mb else "."))
     if args.json:
-        _dump(_snapshot_json(snap))
-    return EXIT_OK
+        env.dump(_snapshot_json(snap))
+    return ExitStatus.SUCCESS
 
 
-def _cmd_delete(args: argparse.Namespace) -> int:
-    _confirm(args, lambda: f"Delete snapshot {args.id}? This cannot be undone.")
+def _cmd_delete(args: argparse.Namespace, env: Environment) -> int:
+    _confirm(args, env, lambda: f"Delete snapshot {args.id}? This cannot be undone.")
     with _client(args) as api:
         deleted = delete_snapshot(api, args.id)
-    _say(f"Snapshot {args.id} deleted." if deleted else f"Snapshot {args.id} did not exist; nothing to delete.")
-    return EXIT_OK
+    env.say(f"Snapshot {args.id} deleted." if deleted else f"Snapshot {args.id} did not exist; nothing to delete.")
+    return ExitStatus.SUCCESS
 
 
-def _restore(args: argparse.Namespace, api: Client, snap_id: int) -> int:
+def _restore(args: argparse.Namespace, env: Environment, api: Client, snap_id: int) -> int:
     response = api.restore_snapshot(snap_id)  # sent once, never retried
-    _say(response.message or "Restore started.")
+    env.say(response.message or "Restore started.")
     out = response.model_dump(mode="json", exclude_unset=True)
     ref = response.server
     if args.wait and ref is not None:
-        progress = _Progress(sys.stderr)
+        progress = _Progress(env.stderr)
         try:
             server = wait_for_restore(
                 api,
@@ -278,10 +352,10 @@ def _restore(args: argparse.Namespace, api: Client, snap_id: int) -> int:
         finally:
             progress.done()
         out["server"] = {"id": server.id, "name": server.name, "status": server.status}
-        _say(f"Server {server.id} {server.name or ''} is {server.status}: restore finished.")
+        env.say(f"Server {server.id} {server.name or ''} is {server.status}: restore finished.")
     if args.json:
-        _dump(out)
-    return EXIT_OK
+        env.dump(out)
+    return ExitStatus.SUCCESS
 
 
 def _describe_snapshot(api: Client, snap_id: int) -> str:
@@ -294,10 +368,10 @@ def _describe_snapshot(api: Client, snap_id: int) -> str:
     )
 
 
-def _cmd_restore(args: argparse.Namespace) -> int:
+def _cmd_restore(args: argparse.Namespace, env: Environment) -> int:
     with _client(args) as api:
-        _confirm(args, lambda: _describe_snapshot(api, args.id))
-        return _restore(args, api, args.id)
+        _confirm(args, env, lambda: _describe_snapshot(api, args.id))
+        return _restore(args, env, api, args.id)
 
 
 def pick_rollback_snapshot(snapshots: list[Snapshot], wanted: str | None) -> Snapshot:
@@ -317,42 +391,43 @@ def pick_rollback_snapshot(snapshots: list[Snapshot], wanted: str | None) -> Sna
     return max(usable, key=lambda s: (s.created_at or "", s.id))
 
 
-def _cmd_rollback(args: argparse.Namespace) -> int:
+def _cmd_rollback(args: argparse.Namespace, env: Environment) -> int:
     if args.snapshot is not None and not args.snapshot.strip():
         raise _Refused(
             "--snapshot is empty (an unset variable?): name the snapshot by name or id, or leave out "
             "--snapshot to restore the newest completed one; nothing was sent"
         )
-    if not args.yes and not sys.stdin.isatty():
+    if not args.yes and not env.stdin.isatty():
         raise _Refused("refusing to roll back without a terminal: pass --yes to confirm")
     with _client(args) as api:
         try:
             snap = pick_rollback_snapshot(api.list_snapshots(server_id=args.server_id), args.snapshot)
         except VpsorgError as e:
             raise VpsorgError(f"Server {args.server_id}: {e}") from None
-        _say(f"Rolling back server {args.server_id} to snapshot {snap.id} {snap.name!r} ({snap.created_at}).")
+        env.say(f"Rolling back server {args.server_id} to snapshot {snap.id} {snap.name!r} ({snap.created_at}).")
         _confirm(
             args,
+            env,
             lambda: (
                 f"Restore server {args.server_id} from snapshot {snap.id} {snap.name!r}? This stops the server, "
                 "overwrites ALL its data and cannot be undone."
             ),
         )
-        return _restore(args, api, snap.id)
+        return _restore(args, env, api, snap.id)
 
 
-def _cmd_servers(args: argparse.Namespace) -> int:
+def _cmd_servers(args: argparse.Namespace, env: Environment) -> int:
     with _client(args) as api:
         servers: list[Server] = api.list_servers()
     if args.json:
-        _dump([s.model_dump(mode="json", exclude_unset=True) for s in servers])
-        return EXIT_OK
+        env.dump([s.model_dump(mode="json", exclude_unset=True) for s in servers])
+        return ExitStatus.SUCCESS
     rows = [[str(s.id), s.name or "", s.status or "", s.location or "", s.ip_address or ""] for s in servers]
-    print(_table(rows, ["ID", "NAME", "STATUS", "LOCATION", "IP"]) if rows else "No servers.")
-    return EXIT_OK
+    env.print(_table(rows, ["ID", "NAME", "STATUS", "LOCATION", "IP"]) if rows else "No servers.")
+    return ExitStatus.SUCCESS
 
 
-def _cmd_emulator(args: argparse.Namespace) -> int:
+def _cmd_emulator(args: argparse.Namespace, env: Environment) -> int:
     from .emulator import Emulator, serve
 
     try:
@@ -373,8 +448,8 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
         server = serve(emulator, args.host, args.port)
     except OSError as e:
         raise ConfigurationError(f"cannot listen on {args.host}:{args.port}: {e.strerror}; try --port 0") from None
-    print(server.endpoint, flush=True)
-    _say(f"VPS.org emulator on {server.endpoint}; stop with Ctrl-C.")
+    env.print(server.endpoint, flush=True)
+    env.say(f"VPS.org emulator on {server.endpoint}; stop with Ctrl-C.")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
@@ -383,34 +458,35 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     server.close()
-    return EXIT_OK
+    return ExitStatus.SUCCESS
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``vpsorg`` console script."""
-    args = _parser().parse_args(argv)
+def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> int:
+    """Entry point of the ``vpsorg`` console script; ``env`` gives the streams (tests pass their own)."""
+    env = env or Environment()
     try:
-        return int(args.run(args))
+        args = _parser(env).parse_args(argv)
+    except _Exit as e:
+        return e.status
+    try:
+        return int(args.run(args, env))
     except _Refused as e:
-        _say(f"vpsorg: {e}")
-        return EXIT_USAGE
+        env.say(f"vpsorg: {e}")
+        return ExitStatus.USAGE
     except ConfigurationError as e:
-        _say(f"vpsorg: configuration error: {e}")
-        return EXIT_USAGE
+        env.say(f"vpsorg: configuration error: {e}")
+        return ExitStatus.USAGE
     except WaitTimeoutError as e:
-        hint = (
-            " Run the same command again to keep waiting: it adopts the snapshot by name."
-            if args.command == ("snapshots") and args.action == "create"
-            else ""
-        )
-        _say(f"vpsorg: timed out: {e}{hint}")
-        return EXIT_TIMEOUT
+        creating = args.command == "snapshots" and args.action == "create"
+        hint = " Run the same command again to keep waiting: it adopts the snapshot by name." if creating else ""
+        env.say(f"vpsorg: timed out: {e}{hint}")
+        return ExitStatus.TIMEOUT
     except VpsorgError as e:
-        _say(f"vpsorg: error: {e}")
-        return EXIT_ERROR
+        env.say(f"vpsorg: error: {e}")
+        return ExitStatus.ERROR
     except KeyboardInterrupt:
-        _say("vpsorg: interrupted")
-        return 130
+        env.say("vpsorg: interrupted")
+        return ExitStatus.INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from ._deadline import bounded_transport, deadline, remaining
+from ._version import __version__
 from .errors import (
     TOKEN_HINT,
     APIConnectionError,
@@ -46,13 +47,11 @@ from .errors import (
 )
 from .models import Page, RestoreResponse, Server, ServerList, ServerRef, Snapshot, SnapshotCreated, SnapshotList
 
-__version__ = "0.1.0"
-
 DEFAULT_ENDPOINT = "https://admin.vps.org/api/v1"
 TOKEN_ENV = "VPSORG_TOKEN"
 ENDPOINT_ENV = "VPSORG_ENDPOINT"
 
-log = logging.getLogger("pulumi_vpsorg")
+log: logging.Logger = logging.getLogger("pulumi_vpsorg")
 
 Retry = Literal["idempotent", "connect_only", "never"]
 _M = TypeVar("_M", bound=BaseModel)

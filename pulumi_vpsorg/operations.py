@@ -45,7 +45,7 @@ try:
 except ImportError:  # pragma: no cover - not on Windows: the in-process lock and reconciliation remain
     fcntl = None  # type: ignore[assignment]
 
-log = logging.getLogger("pulumi_vpsorg")
+log: logging.Logger = logging.getLogger("pulumi_vpsorg")
 SNAPSHOT_LIMIT = 5
 _POST_ATTEMPTS = 4
 POST_GRACE = 30.0  # how long a POST whose answer was lost is looked for before giving up (no second POST)
@@ -187,6 +187,7 @@ def _look_for_lost_post(
 ) -> Snapshot:
     """The POST may have reached VPS.org: look for the name while it may still land; never POST again."""
     looks = int(POST_GRACE / _LOOK_EVERY)
+    look = 0
     for look in range(looks + 1):
         try:
             found = find_by_name(client.list_snapshots(server_id=server_id), name, server_id)

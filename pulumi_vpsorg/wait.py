@@ -272,6 +272,45 @@ def list_snapshots_shared(client: Client, server_id: int | None, *, timeout: flo
     )
 
 
+@dataclass
+class _SnapshotWatch:
+    """How a wait judges each list of a server's snapshots for one snapshot; keeps the latest seen."""
+
+    latest: Snapshot
+    timeout: float
+    on_poll: Callable[[Snapshot, float], None] | None
+
+    def evaluate(self, snaps: list[Snapshot]) -> Snapshot | None:
+        found = next((s for s in snaps if s.id == self.latest.id), None)
+        if found is None:
+            raise SnapshotFailedError(
+                f"Snapshot {self.latest.id} ({self.latest.name!r}) disappeared from VPS.org while it was being "
+                "created.",
+                self.latest,
+            )
+        self.latest = found
+        if found.is_completed:
+            return found
+        if found.is_failed:
+            raise SnapshotFailedError(
+                f"Snapshot {found.id} ({found.name!r}) on server {found.server_id} ended in status {found.status!r}.",
+                found,
+            )
+        return None
+
+    def progress(self, snaps: list[Snapshot], elapsed: float) -> None:
+        if self.on_poll is not None:
+            self.on_poll(next((s for s in snaps if s.id == self.latest.id), self.latest), elapsed)
+
+    def timed_out(self, _: Any) -> WaitTimeoutError:
+        snap = self.latest
+        return WaitTimeoutError(
+            f"Snapshot {snap.id} ({snap.name!r}) on server {snap.server_id} is still being created (status "
+            f"{snap.status!r}) after {format_duration(self.timeout)}.",
+            snap,
+        )
+
+
 def wait_for_snapshot(
     client: Client,
     snapshot: Snapshot,
@@ -290,45 +329,15 @@ def wait_for_snapshot(
     if on_poll is not None:
         on_poll(snapshot, 0.0)
     server_id = snapshot.server_id
-    latest: dict[str, Snapshot] = {"snap": snapshot}
-
-    def evaluate(snaps: list[Snapshot]) -> Snapshot | None:
-        found = next((s for s in snaps if s.id == snapshot.id), None)
-        if found is None:
-            raise SnapshotFailedError(
-                f"Snapshot {snapshot.id} ({snapshot.name!r}) disappeared from VPS.org while it was being created.",
-                latest["snap"],
-            )
-        latest["snap"] = found
-        if found.is_completed:
-            return found
-        if found.is_failed:
-            raise SnapshotFailedError(
-                f"Snapshot {found.id} ({found.name!r}) on server {server_id} ended in status {found.status!r}.",
-                found,
-            )
-        return None
-
-    def progress(snaps: list[Snapshot], elapsed: float) -> None:
-        if on_poll is not None:
-            on_poll(next((s for s in snaps if s.id == snapshot.id), latest["snap"]), elapsed)
-
-    def timed_out(_: Any) -> WaitTimeoutError:
-        snap = latest["snap"]
-        return WaitTimeoutError(
-            f"Snapshot {snap.id} ({snap.name!r}) on server {server_id} is still being created (status "
-            f"{snap.status!r}) after {format_duration(timeout)}.",
-            snap,
-        )
-
+    watch = _SnapshotWatch(snapshot, timeout, on_poll)
     return _POLLER.wait(
         (id(client), "snapshots", server_id),
         lambda: client.list_snapshots(server_id=server_id),
-        evaluate,
+        watch.evaluate,
         timeout=timeout,
-        on_timeout=timed_out,
+        on_timeout=watch.timed_out,
         poll_interval=poll_interval,
-        on_poll=progress,
+        on_poll=watch.progress,
     )
 
 

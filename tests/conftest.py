@@ -30,13 +30,19 @@ class Running:
         self.endpoint = server.endpoint
 
 
-@pytest.fixture
-def api() -> Iterator[Running]:
-    """A fast emulator on real HTTP (snapshots take 0.3 s, restores 0.3 s), accepting only TOKEN."""
+@pytest.fixture(scope="session")
+def _shared_api() -> Iterator[Running]:
     emulator = Emulator(token=TOKEN, snapshot_seconds=0.3, restore_seconds=0.3)
     server = serve(emulator)
     yield Running(emulator, server)
     server.close()
+
+
+@pytest.fixture
+def api(_shared_api: Running) -> Running:
+    """A fast emulator on real HTTP (snapshots take 0.3 s, restores 0.3 s), accepting only TOKEN; fresh each test."""
+    _shared_api.emu.reset(snapshot_seconds=0.3, restore_seconds=0.3)
+    return _shared_api
 
 
 @pytest.fixture(scope="session")
@@ -51,13 +57,21 @@ def provider_values() -> dict[str, str]:
     return {r.typ: r.inputs["__provider"] for r in recorder.resources}
 
 
-@pytest.fixture
-def host(api: Running) -> Iterator[ProviderHost]:
-    """A provider host configured as a stack with `vpsorg:token` and `vpsorg:endpoint` would configure it."""
+@pytest.fixture(scope="session")
+def _shared_host(_shared_api: Running) -> Iterator[ProviderHost]:
     h = ProviderHost()
-    h.configure({"vpsorg:token": TOKEN, "vpsorg:endpoint": api.endpoint})
+    h.configure({"vpsorg:token": TOKEN, "vpsorg:endpoint": _shared_api.endpoint})
     yield h
     h.close()
+
+
+@pytest.fixture
+def host(api: Running, _shared_host: ProviderHost) -> ProviderHost:
+    """The provider host, configured as a stack with `vpsorg:token` and `vpsorg:endpoint` would configure it.
+
+    One host serves the whole session, as one serves a whole deployment; the emulator behind it is fresh per test.
+    """
+    return _shared_host
 
 
 @pytest.fixture

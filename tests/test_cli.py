@@ -1,27 +1,62 @@
-"""The real `vpsorg` console script, as a subprocess, against the emulator."""
+"""The `vpsorg` command line against the emulator: in-process through `main(argv, Environment(...))`, and a few
+tests through the real console script where the process is the point (a terminal, the installed entry point)."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import pty
 import subprocess
 import sys
+from dataclasses import dataclass
 
 import pytest
 from conftest import TOKEN
 
+from pulumi_vpsorg.cli import Environment, ExitStatus, main
+
 VPSORG = os.path.join(os.path.dirname(sys.executable), "vpsorg")
 
 
+@dataclass
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+class Terminal(io.StringIO):
+    """A stdin that is a terminal, with the user's answers typed in advance."""
+
+    def isatty(self) -> bool:
+        return True
+
+
 @pytest.fixture
-def run(api):
-    def run(*args: str, token: str | None = TOKEN, stdin=subprocess.DEVNULL) -> subprocess.CompletedProcess:
+def run(api, monkeypatch):
+    def run(*args: str, token: str | None = TOKEN, stdin: io.StringIO | None = None) -> Ran:
+        monkeypatch.setenv("VPSORG_ENDPOINT", api.endpoint)
+        if token is None:
+            monkeypatch.delenv("VPSORG_TOKEN", raising=False)
+        else:
+            monkeypatch.setenv("VPSORG_TOKEN", token)
+        out, err = io.StringIO(), io.StringIO()
+        code = main(list(args), Environment(stdin=stdin or io.StringIO(), stdout=out, stderr=err))
+        return Ran(int(code), out.getvalue(), err.getvalue())
+
+    return run
+
+
+@pytest.fixture
+def console(api):
+    """The installed `vpsorg` console script, as a subprocess."""
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("VPSORG_")}
-        env["VPSORG_ENDPOINT"] = api.endpoint
-        if token is not None:
-            env["VPSORG_TOKEN"] = token
-        return subprocess.run([VPSORG, *args], env=env, stdin=stdin, capture_output=True, text=True, timeout=60)
+        env.update(VPSORG_ENDPOINT=api.endpoint, VPSORG_TOKEN=TOKEN)
+        return subprocess.run([VPSORG, *args], env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              timeout=60)  # fmt: skip
 
     return run
 
@@ -32,8 +67,16 @@ def _one_line_error(proc: subprocess.CompletedProcess) -> str:
     return lines[0]
 
 
-def test_help_lists_exit_codes():
-    out = subprocess.run([VPSORG, "--help"], capture_output=True, text=True).stdout
+def test_the_console_script_runs_and_exits_with_the_status(console, api):
+    proc = console("snapshots", "create", "--server-id", "12345", "--name", "via-console", "--json")
+    assert proc.returncode == 0 and json.loads(proc.stdout)["name"] == "via-console"
+    assert console("snapshots", "delete", "4242").returncode == ExitStatus.USAGE  # no terminal, no --yes
+
+
+def test_help_lists_exit_codes(run):
+    proc = run("--help")
+    assert proc.returncode == 0
+    out = proc.stdout
     assert "exit codes: 0 success, 1 API or operation error, 2 usage or configuration error" in out
     assert "3 a wait timed out" in out
 
@@ -139,12 +182,8 @@ def test_usage_errors_exit_2(run, api):
 
 def test_confirmation_on_a_terminal(run, api):
     run("snapshots", "create", "--server-id", "12345", "--name", "n")
-    for answer, code, deleted in ((b"no\n", 2, False), (b"yes\n", 0, True)):
-        leader, follower = pty.openpty()
-        os.write(leader, answer)
-        proc = run("snapshots", "delete", "801", stdin=follower)
-        os.close(leader)
-        os.close(follower)
+    for answer, code, deleted in (("no\n", 2, False), ("yes\n", 0, True)):
+        proc = run("snapshots", "delete", "801", stdin=Terminal(answer))
         assert proc.returncode == code, proc.stderr
         assert "Delete snapshot 801?" in proc.stderr
         assert (api.emu.snapshots() == []) is deleted

@@ -18,6 +18,7 @@ from pulumi_vpsorg import (
     APIConnectionError,
     APIError,
     APIResponseValidationError,
+    APIStatusError,
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
@@ -167,7 +168,7 @@ def test_list_servers_with_filters(client, mock):
             ServerError,
             "HTTP 500: an HTML page (Oops & co). VPS.org had a problem",
         ),
-        (418, {"error": "teapot"}, APIError, "HTTP 418: teapot"),
+        (418, {"error": "teapot"}, APIStatusError, "HTTP 418: teapot"),
     ],
 )
 def test_each_status_has_its_error(client, mock, status, body, cls, words):
@@ -175,7 +176,7 @@ def test_each_status_has_its_error(client, mock, status, body, cls, words):
     mock.post("/snapshots/").respond(status, **kwargs)
     with pytest.raises(cls) as e:
         client.create_snapshot(12345, "n")
-    assert type(e.value) is cls and e.value.status_code == status
+    assert type(e.value) is cls and e.value.status_code == status and isinstance(e.value, APIError)
     assert words in str(e.value) and f"HTTP {status}" in str(e.value)
 
 
@@ -534,3 +535,21 @@ def test_deeply_nested_json_is_a_clear_error_not_a_traceback(client, mock):
 def test_a_list_that_ignores_the_server_filter_yields_only_that_servers_snapshots(client, mock):
     mock.get("/snapshots/").respond(200, json={"results": [SNAP, dict(SNAP, id=802, server={"id": 12346})]})
     assert [s.id for s in client.list_snapshots(server_id=12346)] == [802]
+
+
+def test_the_error_tree_is_the_one_openai_readers_expect():
+    from pulumi_vpsorg import VpsorgError
+
+    assert issubclass(APIConnectionError, APIError) and issubclass(APITimeoutError, APIConnectionError)
+    assert issubclass(APIResponseValidationError, APIError) and issubclass(APIStatusError, APIError)
+    for cls in (
+        BadRequestError,
+        AuthenticationError,
+        PermissionDeniedError,
+        NotFoundError,
+        RateLimitError,
+        ServerError,
+    ):
+        assert issubclass(cls, APIStatusError)
+    assert issubclass(SnapshotLimitError, BadRequestError) and issubclass(APIError, VpsorgError)
+    assert not issubclass(ConfigurationError, APIError)

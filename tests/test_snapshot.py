@@ -159,6 +159,7 @@ def test_a_description_change_keeps_the_snapshot_and_records_the_text(host, api,
 
 
 def test_limit_fails_before_posting_and_names_the_snapshots(host, api, snap_props):
+    api.emu.snapshot_seconds = 0
     for i in range(5):
         _create(host, snap_props, server_id=12345, name=f"keep-{i}")
     with pytest.raises(grpc.RpcError) as e:
@@ -248,7 +249,7 @@ def test_failed_snapshot_is_cleaned_up_and_explained(host, api, snap_props):
 
 
 def test_wait_timeout_then_the_next_up_adopts(host, api, snap_props):
-    api.emu.snapshot_seconds = 2.5
+    api.emu.snapshot_seconds = 1.5
     with pytest.raises(grpc.RpcError) as e:
         _create(host, snap_props, server_id=12345, name="slow", wait_timeout="1s")
     msg = _error(e)
@@ -278,10 +279,10 @@ def test_get_finds_a_snapshot_on_a_later_page(snap_props):
 
 def test_read_error_keeps_state(host, api, snap_props):
     id_, outs = _create(host, snap_props, server_id=12345, name="n")
-    api.emu.inject(status=503, count=10, retry_after=0, method="GET")
+    api.emu.inject(status=401, method="GET")  # a revoked token must not empty the stack
     with pytest.raises(grpc.RpcError) as e:
         host.read(U, id_, outs)
-    assert "HTTP 503" in _error(e)
+    assert "HTTP 401" in _error(e) and [s["id"] for s in api.emu.snapshots()] == [int(id_)]
 
 
 def test_delete_waits_for_a_snapshot_in_progress(host, api, snap_props):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
@@ -55,7 +55,6 @@ class EmulatorServer(ThreadingHTTPServer):
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: EmulatorServer
     protocol_version = "HTTP/1.1"
     timeout = 10  # a client that sends less than its Content-Length is dropped, not waited for forever
     max_body = 1024 * 1024
@@ -65,8 +64,9 @@ class _Handler(BaseHTTPRequestHandler):
         if body is None:
             self.close_connection = True
             return
-        host = self.headers.get("Host") or self.server.address
-        reply = self.server.emulator.handle(
+        server = cast(EmulatorServer, self.server)
+        host = self.headers.get("Host") or server.address
+        reply = server.emulator.handle(
             self.command, self.path, self.headers.get("Authorization"), body, base=f"http://{host}"
         )
         if isinstance(reply, Drop):

@@ -69,17 +69,18 @@ class Emulator:
         latency: float = 0.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.token = token
-        self.snapshot_seconds = snapshot_seconds
-        self.restore_seconds = restore_seconds
-        self.state_file = state_file
-        self.page_size = page_size
-        self.latency = latency
-        self.clock = clock
+        self.token: str | None = token
+        self.snapshot_seconds: float = snapshot_seconds
+        self.restore_seconds: float = restore_seconds
+        self.state_file: str | None = state_file
+        self.page_size: int = page_size
+        self.latency: float = latency
+        self.clock: Callable[[], float] = clock
         self.log: list[dict[str, Any]] = []
         self._lock = threading.RLock()
         self._faults = faults.Faults()
         self._servers = servers
+        self._state: State
         if state_file and os.path.exists(state_file):
             self._state = State.load(state_file)
         else:

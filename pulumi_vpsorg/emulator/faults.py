@@ -78,8 +78,8 @@ class Faults:
 
     def __init__(self) -> None:
         self.armed: list[Fault] = []
-        self.drop_after_create = 0
-        self.fail_snapshots = 0
+        self.drop_after_create: int = 0
+        self.fail_snapshots: int = 0
 
     def take(self, method: str, path: str) -> Reply | None:
         """The reply of the first fault matching this request (using one of its count), or None."""
