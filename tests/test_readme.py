@@ -37,7 +37,7 @@ def test_python_blocks(code, api, monkeypatch):
 
 
 def test_all_python_blocks_were_collected():
-    assert len(_python("python")) == 5
+    assert len(_python("python")) == 6
 
 
 def test_shell_blocks(api):
