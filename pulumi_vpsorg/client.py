@@ -229,7 +229,7 @@ class Client:
         seen: set[str] = set()
         for _ in range(_MAX_PAGES):
             assert url is not None
-            resp = self._request("GET", url, params=params)
+            resp = self._request("GET", url, params=params, hints={404: self._list_404})
             data = _json(resp)
             if isinstance(data, list):  # a bare JSON list
                 return items + [_parse(resp, item, x) for x in data]
@@ -242,6 +242,13 @@ class Client:
                 raise APIResponseValidationError(f"VPS.org's pagination of GET /{path} loops at {page.next[:200]!r}.")
             seen.add(url)
         raise APIResponseValidationError(f"VPS.org's GET /{path} has more than {_MAX_PAGES} pages; not reading on.")
+
+    @property
+    def _list_404(self) -> str:
+        return (
+            f"A list endpoint is never missing on VPS.org, so {self.endpoint} is probably not the API's base URL: "
+            f"it ends in /api/v1 (such as {DEFAULT_ENDPOINT}); check VPSORG_ENDPOINT, vpsorg:endpoint or --endpoint."
+        )
 
     def _same_origin(self, next_url: str) -> str:
         """Follow a ``next`` link only to the configured host, so the token never goes elsewhere."""
@@ -357,9 +364,7 @@ class Client:
         status = resp.status_code
         cls = _STATUS_CLASSES.get(status, ServerError if status >= 500 else APIStatusError)
         if cls is BadRequestError and method == "POST" and path == "snapshots/" and _LIMIT_WORDS.search(said):
-            return SnapshotLimitError(
-                said, message=f"VPS.org API POST /snapshots/ returned HTTP 400: {said}. {SnapshotLimitError.hint}"
-            )
+            return SnapshotLimitError(said, message=f"VPS.org API POST /snapshots/ returned HTTP 400: {said}.")
         return cls(
             status,
             said,

@@ -93,7 +93,8 @@ class BadRequestError(APIStatusError):
 class SnapshotLimitError(BadRequestError):
     """The server already has the maximum number of snapshots (5 per server).
 
-    ``existing`` lists the snapshots found on the server, when they could be listed.
+    ``existing`` lists the snapshots found on the server, when they could be listed; ``summary`` is the message
+    without its hint, for callers that say what to do in their own terms (a CLI flag, a Pulumi option).
     """
 
     hint = (
@@ -101,9 +102,17 @@ class SnapshotLimitError(BadRequestError):
         "or use `delete_before_replace=True` when rotating a Snapshot resource."
     )
 
-    def __init__(self, api_message: str, *, message: str, existing: Sequence[Snapshot] = ()) -> None:
+    def __init__(
+        self, api_message: str, *, message: str, existing: Sequence[Snapshot] = (), hint: str | None = None
+    ) -> None:
         self.existing: tuple[Snapshot, ...] = tuple(existing)
-        super().__init__(400, api_message, method="POST", path="/snapshots/", message=message)
+        self.summary = message
+        text = f"{message} {hint or self.hint}"
+        super().__init__(400, api_message, method="POST", path="/snapshots/", message=text)
+
+    def with_hint(self, hint: str) -> SnapshotLimitError:
+        """The same error, saying what to do in the caller's terms."""
+        return SnapshotLimitError(self.api_message, message=self.summary, existing=self.existing, hint=hint)
 
 
 class AuthenticationError(APIStatusError):

@@ -60,10 +60,7 @@ def limit_error(server_id: int, existing: list[Snapshot], api_said: str = "") ->
     said = f" (the API said: {api_said})" if api_said else ""
     return SnapshotLimitError(
         api_said,
-        message=(
-            f"Server {server_id} already has {len(existing)} of its {SNAPSHOT_LIMIT} snapshots{said}: {names}. "
-            f"{SnapshotLimitError.hint}"
-        ),
+        message=f"Server {server_id} already has {len(existing)} of its {SNAPSHOT_LIMIT} snapshots{said}: {names}.",
         existing=existing,
     )
 

@@ -23,7 +23,7 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Up
 
 from . import _provider
 from ._provider import Field
-from .errors import VpsorgError, WaitTimeoutError
+from .errors import SnapshotLimitError, VpsorgError, WaitTimeoutError
 from .models import Snapshot as SnapshotModel
 from .models import snapshot_name_problem
 from .operations import delete_snapshot, take_snapshot
@@ -153,6 +153,11 @@ class _SnapshotProvider(_provider._Provider):
             snap, adopted = take_snapshot(
                 _provider.client(), args.server_id, args.name, args.description, timeout=args.timeout
             )
+        except SnapshotLimitError as e:
+            raise e.with_hint(
+                "Delete one of them (`vpsorg snapshots delete ID --yes`), or rotate this resource with "
+                "`opts=pulumi.ResourceOptions(delete_before_replace=True)`."
+            ) from None
         except WaitTimeoutError as e:
             raise WaitTimeoutError(
                 f"{e} It goes on, but is not recorded in this stack: the next `pulumi up` adopts "

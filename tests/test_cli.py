@@ -7,8 +7,11 @@ import io
 import json
 import os
 import pty
+import shlex
+import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 
 import pytest
@@ -70,14 +73,15 @@ def _one_line_error(proc: subprocess.CompletedProcess) -> str:
 def test_the_console_script_runs_and_exits_with_the_status(console, api):
     proc = console("snapshots", "create", "--server-id", "12345", "--name", "via-console", "--json")
     assert proc.returncode == 0 and json.loads(proc.stdout)["name"] == "via-console"
-    assert console("snapshots", "delete", "4242").returncode == ExitStatus.USAGE  # no terminal, no --yes
+    assert console("snapshots", "delete", "801").returncode == ExitStatus.USAGE  # no terminal, no --yes
+    assert console("snapshots", "delete", "4242").returncode == ExitStatus.ERROR  # no such snapshot: not asked
 
 
 def test_help_lists_exit_codes(run):
     proc = run("--help")
     assert proc.returncode == 0
     out = proc.stdout
-    assert "exit codes: 0 success, 1 API or operation error, 2 usage or configuration error" in out
+    assert "exit codes: 0 success, 1 API or operation error (or it does not exist), 2 usage or configuration" in out
     assert "3 a wait timed out" in out
 
 
@@ -94,8 +98,9 @@ def test_create_waits_then_list_in_both_shapes(run, api):
     assert len(api.emu.requests("POST")) == 1
 
     table = run("snapshots", "list").stdout.splitlines()
-    assert table[0].split() == ["ID", "SERVER", "NAME", "STATUS", "SIZE", "CREATED"]
+    assert table[0].split() == ["ID", "SERVER_ID", "SERVER_NAME", "NAME", "STATUS", "SIZE_MB", "CREATED"]
     assert table[1].split()[:5] == ["801", "12345", "web-server-01", "pre-change", "completed"]
+    assert all(len(line.split()) == 7 for line in table)  # no spaces inside cells
     listed = json.loads(run("snapshots", "list", "--server-id", "12345", "--json").stdout)
     assert listed == [{k: v for k, v in s.items() if k != "ready_at"} for s in api.emu.snapshots()]
     assert json.loads(run("snapshots", "list", "--server-id", "12346", "--json").stdout) == []
@@ -127,8 +132,12 @@ def test_destructive_commands_refuse_without_a_terminal(run, api, args):
 def test_delete_with_yes(run, api):
     run("snapshots", "create", "--server-id", "12345", "--name", "n")
     proc = run("snapshots", "delete", "801", "--yes")
-    assert proc.returncode == 0 and "deleted" in proc.stderr and api.emu.snapshots() == []
-    assert run("snapshots", "delete", "801", "--yes").stderr.strip().endswith("nothing to delete.")
+    assert proc.returncode == 0 and "Deleted snapshot 801 'n' of server 12345" in proc.stderr
+    assert api.emu.snapshots() == []
+    gone = run("snapshots", "delete", "801", "--yes")
+    assert gone.returncode == ExitStatus.ERROR and "Snapshot 801 does not exist" in _one_line_error(gone)
+    ignored = run("snapshots", "delete", "801", "--yes", "--ignore-not-found")
+    assert ignored.returncode == 0 and "nothing to delete (--ignore-not-found)" in ignored.stderr
 
 
 def test_restore_with_yes_waits_for_the_server(run, api):
@@ -185,7 +194,7 @@ def test_confirmation_on_a_terminal(run, api):
     for answer, code, deleted in (("no\n", 2, False), ("yes\n", 0, True)):
         proc = run("snapshots", "delete", "801", stdin=Terminal(answer))
         assert proc.returncode == code, proc.stderr
-        assert "Delete snapshot 801?" in proc.stderr
+        assert "Delete snapshot 801 'n' of server 12345 (web-server-01), taken " in proc.stderr
         assert (api.emu.snapshots() == []) is deleted
 
 
@@ -245,3 +254,257 @@ def test_a_malformed_token_is_refused_without_showing_it(run, api):
     proc = run("snapshots", "list", token="vps_abc\u00e9def")
     assert proc.returncode == 2 and "vps_abc" not in proc.stderr and "not shown" in _one_line_error(proc)
     assert api.emu.log == []
+
+
+# ----- issue 12: each problem a user hit, and each new command --------------------------------------------------
+
+README = open(os.path.join(os.path.dirname(__file__), "..", "README.md")).read()
+
+
+def _recipe_line() -> str:
+    return next(line for line in README.splitlines() if line.startswith("vpsorg snapshots create") and "CI_PIPELINE_ID"
+                in line).split("#")[0]  # fmt: skip
+
+
+def test_the_readme_ci_recipe_runs_ten_deploys_in_a_row_without_hitting_the_limit(run, api, monkeypatch):
+    api.emu.snapshot_seconds = 0
+    for pipeline in range(1, 11):
+        monkeypatch.setenv("CI_PIPELINE_ID", str(pipeline))
+        words = shlex.split(os.path.expandvars(_recipe_line()))
+        proc = run(*words[1:])
+        assert proc.returncode == 0, proc.stderr
+        names = sorted(s["name"] for s in api.emu.snapshots())
+        assert len(names) <= 5 and f"pre-deploy-{pipeline}" in names
+    assert sorted(s["name"] for s in api.emu.snapshots()) == [f"pre-deploy-{i}" for i in (10, 6, 7, 8, 9)]
+
+
+def test_at_the_limit_the_hint_names_cli_flags_not_pulumi_options(run, api):
+    api.emu.snapshot_seconds = 0
+    for i in range(5):
+        run("snapshots", "create", "--server", "12345", "--name", f"keep-{i}")
+    proc = run("snapshots", "create", "--server", "12345", "--name", "sixth")
+    line = _one_line_error(proc)
+    assert proc.returncode == 1 and "--rotate" in line and "snapshots prune" in line
+    assert "delete_before_replace" not in line
+
+
+def test_rotate_never_deletes_outside_its_series_nor_one_in_progress(run, api):
+    api.emu.snapshot_seconds = 0
+    for i in range(4):
+        run("snapshots", "create", "--server", "12345", "--name", f"manual-{i}")
+    api.emu.snapshot_seconds = 60
+    run("snapshots", "create", "--server", "12345", "--name", "deploy-1", "--no-wait")
+    proc = run("snapshots", "create", "--server", "12345", "--name", "deploy-2", "--rotate", "--yes")
+    assert proc.returncode == 2 and "only 0 completed one(s) start with 'deploy-'" in _one_line_error(proc)
+    assert api.emu.requests("DELETE") == []
+
+
+def test_an_endpoint_without_api_v1_says_so(run, api):
+    proc = run("--endpoint", api.endpoint.removesuffix("/api/v1"), "snapshots", "list")
+    line = _one_line_error(proc)
+    assert proc.returncode == 1 and "/api/v1" in line and "Check the id" not in line
+
+
+class _ClosedPipe(io.StringIO):
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+def test_a_closed_pipe_ends_quietly(api, monkeypatch):
+    monkeypatch.setenv("VPSORG_TOKEN", TOKEN)
+    monkeypatch.setenv("VPSORG_ENDPOINT", api.endpoint)
+    err = io.StringIO()
+    code = main(["servers", "list"], Environment(stdin=io.StringIO(), stdout=_ClosedPipe(), stderr=err))
+    assert code == ExitStatus.BROKEN_PIPE and err.getvalue() == ""
+
+
+def _interrupt_after(api, args: list[str], request_path: str, sig: int) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VPSORG_")}
+    env.update(VPSORG_ENDPOINT=api.endpoint, VPSORG_TOKEN=TOKEN)
+    proc = subprocess.Popen([VPSORG, *args], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    deadline = time.monotonic() + 20
+    while not any(r["path"].endswith(request_path) and r["method"] == "POST" for r in api.emu.log):
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.05)
+    time.sleep(0.3)
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=20)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def test_sigterm_during_create_says_it_goes_on_and_rerunning_adopts(api):
+    api.emu.snapshot_seconds = 60
+    proc = _interrupt_after(api, ["snapshots", "create", "--server", "12345", "--name", "n"], "/snapshots/",
+                            signal.SIGTERM)  # fmt: skip
+    assert proc.returncode == ExitStatus.INTERRUPTED
+    line = _one_line_error(proc)
+    assert "goes on at VPS.org" in line and "adopts the snapshot by name" in line
+
+
+def test_ctrl_c_during_a_rollback_says_the_restore_goes_on_and_must_not_be_resent(run, api):
+    api.emu.snapshot_seconds = 0
+    run("snapshots", "create", "--server", "12345", "--name", "good")
+    api.emu.restore_seconds = 60
+    proc = _interrupt_after(api, ["rollback", "--server", "12345", "--yes"], "/restore/", signal.SIGINT)
+    assert proc.returncode == ExitStatus.INTERRUPTED
+    line = _one_line_error(proc)
+    assert "was sent and goes on at VPS.org" in line and "Do not send it again" in line
+
+
+def test_json_on_a_restore_timeout_keeps_the_answer_and_the_server_as_last_seen(run, api):
+    api.emu.snapshot_seconds = 0
+    run("snapshots", "create", "--server", "12345", "--name", "good")
+    api.emu.restore_seconds = 30
+    proc = run("snapshots", "restore", "801", "--yes", "--json", "--timeout", "1s")
+    assert proc.returncode == ExitStatus.TIMEOUT
+    out = json.loads(proc.stdout)
+    assert out["timed_out"] is True and out["status"] == "success" and out["server"]["status"] == "restoring"
+
+
+@pytest.mark.parametrize("args", [["snapshots", "restore", "99999"], ["snapshots", "delete", "99999"],
+                                  ["snapshots", "get", "99999"], ["snapshots", "wait", "99999"]])  # fmt: skip
+def test_not_found_is_exit_1_and_is_never_asked_about(run, api, args):
+    proc = run(*args, stdin=Terminal("yes\n"))
+    assert proc.returncode == ExitStatus.ERROR and "Snapshot 99999 does not exist" in _one_line_error(proc)
+    assert "Type 'yes'" not in proc.stderr and [r for r in api.emu.log if r["method"] != "GET"] == []
+
+
+def test_rollback_of_a_server_that_does_not_exist_says_so(run, api):
+    proc = run("rollback", "--server-id", "99999", "--yes")
+    assert proc.returncode == 1 and "Server 99999 does not exist" in _one_line_error(proc)
+
+
+def test_adopting_with_another_description_says_so_and_json_tells_adopted(run, api):
+    api.emu.snapshot_seconds = 0
+    first = json.loads(run("snapshots", "create", "--server", "12345", "--name", "n", "--description", "a",
+                           "--json").stdout)  # fmt: skip
+    again = run("snapshots", "create", "--server", "12345", "--name", "n", "--description", "b", "--json")
+    assert first["adopted"] is False and json.loads(again.stdout)["adopted"] is True
+    assert "Its description is 'a', not 'b'" in again.stderr
+
+
+def test_prefixes_are_not_abbreviations_and_typos_are_named(run, api):
+    proc = run("snapshots", "create", "--serv", "12345", "--name", "n")
+    assert proc.returncode == 2 and "unknown option --serv (did you mean --server?)" in proc.stderr
+    proc = run("snapshots", "list", "--server-idd", "12345")
+    assert proc.returncode == 2 and "unknown option --server-idd" in proc.stderr
+    assert api.emu.log == []
+
+
+def test_vpsorg_alone_prints_help_and_nouns_are_consistent(run, api):
+    proc = run()
+    assert proc.returncode == 0 and "usage: vpsorg" in proc.stdout
+    assert run("snapshots").returncode == 0
+    for args in (["servers"], ["servers", "list"], ["servers", "ls"], ["snapshots", "ls"]):
+        assert run(*args, "--json").returncode == 0, args
+
+
+def test_the_emulator_takes_accept_token_and_refuses_the_api_token(run):
+    proc = run("--token", "abc", "emulator", "--port", "0")
+    assert proc.returncode == 2 and "--accept-token" in _one_line_error(proc)
+
+
+def test_every_screen_has_a_description_examples_and_the_exit_codes(run):
+    from pulumi_vpsorg.cli import _parser
+    from pulumi_vpsorg.cli._completion import tree
+
+    paths = [p for p in tree(_parser()) if p]
+    assert len(paths) >= 15
+    for path in paths:
+        text = run(*path, "--help").stdout
+        assert "examples:" in text and "exit codes:" in text, path
+    assert "adopted" in run("snapshots", "create", "--help").stdout
+
+
+def test_verbose_shows_requests_and_retries_never_the_token(run, api):
+    api.emu.inject(status=503, retry_after=0.1, method="GET")
+    proc = run("snapshots", "list", "-v")
+    assert proc.returncode == 0
+    assert "retrying GET snapshots/" in proc.stderr and "GET snapshots/ -> 200" in proc.stderr
+    assert TOKEN not in proc.stderr
+
+
+def test_version_and_quiet_ids_for_scripts(run, api):
+    from pulumi_vpsorg import __version__
+
+    assert run("version").stdout.strip() == run("--version").stdout.strip() == f"vpsorg {__version__}"
+    api.emu.snapshot_seconds = 0
+    ident = run("snapshots", "create", "--server", "web-server-01", "--name", "n", "-q").stdout.strip()
+    assert ident == "801"
+    assert run("snapshots", "list", "-q").stdout.split() == ["801"]
+    assert run("snapshots", "list", "--no-header").stdout.split()[0] == "801"
+
+
+def test_get_wait_list_filters_and_servers_get(run, api):
+    api.emu.snapshot_seconds = 0.5
+    run("snapshots", "create", "--server", "12345", "--name", "a", "--no-wait")
+    assert json.loads(run("snapshots", "get", "801", "--json").stdout)["status"] == "in_progress"
+    waited = json.loads(run("snapshots", "wait", "801", "--json").stdout)
+    assert waited["status"] == "completed" and waited["timed_out"] is False
+    run("snapshots", "create", "--server", "12346", "--name", "b")
+    assert run("snapshots", "list", "--name", "b", "-q").stdout.split() == ["802"]
+    assert run("snapshots", "list", "--status", "in_progress", "-q").stdout.split() == []
+    assert run("snapshots", "list", "--server", "db-server-01", "-q").stdout.split() == ["802"]
+    server = json.loads(run("servers", "get", "db-server-01", "--json").stdout)
+    assert server["id"] == 12346
+    assert run("servers", "list", "--location", "us-east", "-q").stdout.split() == ["12347", "12348"]
+    assert run("servers", "get", "nope").returncode == 1
+
+
+def test_prune_keeps_the_newest_and_dry_run_deletes_nothing(run, api):
+    api.emu.snapshot_seconds = 0
+    for i in range(4):
+        run("snapshots", "create", "--server", "12345", "--name", f"pre-deploy-{i}")
+    run("snapshots", "create", "--server", "12345", "--name", "other")
+    dry = run("snapshots", "prune", "--server", "12345", "--keep", "1", "--name-prefix", "pre-deploy-", "--dry-run")
+    assert dry.returncode == 0 and "would delete" in dry.stderr and api.emu.requests("DELETE") == []
+    proc = run("snapshots", "prune", "--server", "12345", "--keep", "1", "--name-prefix", "pre-deploy-", "--yes",
+               "-q")  # fmt: skip
+    assert proc.stdout.split() == ["801", "802", "803"]
+    assert sorted(s["name"] for s in api.emu.snapshots()) == ["other", "pre-deploy-3"]
+
+
+def test_rollback_dry_run_names_the_snapshot_and_sends_nothing(run, api):
+    api.emu.snapshot_seconds = 0
+    run("snapshots", "create", "--server", "12345", "--name", "good")
+    proc = run("rollback", "--server", "web-server-01", "--dry-run")
+    assert proc.returncode == 0 and "would restore snapshot 801 'good'" in proc.stderr
+    assert [r for r in api.emu.log if r["path"].endswith("/restore/")] == []
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_completion_scripts_come_from_the_parser(run, shell):
+    script = run("completion", shell).stdout
+    option = (lambda o: f"-l {o}") if shell == "fish" else (lambda o: f"--{o}")
+    assert "prune" in script and option("rotate") in script and option("accept-token") in script
+
+
+def test_bash_completion_completes_subcommands_and_options(run, tmp_path):
+    path = tmp_path / "vpsorg.bash"
+    path.write_text(run("completion", "bash").stdout)
+    probe = (f"source {path}; COMP_WORDS=(vpsorg snapshots ''); COMP_CWORD=2; _vpsorg; echo ${{COMPREPLY[@]}}; "
+             "COMP_WORDS=(vpsorg snapshots create --ro); COMP_CWORD=3; _vpsorg; echo ${COMPREPLY[@]}")  # fmt: skip
+    out = subprocess.run(["bash", "-c", probe], capture_output=True, text=True, timeout=30).stdout.splitlines()
+    assert {"create", "prune", "restore", "wait"} <= set(out[0].split()) and out[1].split() == ["--rotate"]
+
+
+def test_retries_are_never_silent(run, api):
+    api.emu.inject(status=503, retry_after=0.1, method="GET")
+    proc = run("snapshots", "list")
+    assert proc.returncode == 0 and "vpsorg: retrying GET snapshots/ in 0.10s after:" in proc.stderr
+    assert " -> 200" not in proc.stderr  # request lines only with -v
+
+
+def test_the_emulator_logs_requests_with_v():
+    proc = subprocess.Popen([VPSORG, "emulator", "--port", "0", "-v"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        endpoint = proc.stdout.readline().strip()
+        import httpx
+
+        httpx.get(endpoint + "/servers/", headers={"Authorization": "Bearer vps_x"})
+    finally:
+        proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=10)
+    assert "emulator: GET /api/v1/servers/ -> 200" in err and "vps_x" not in err

@@ -163,7 +163,7 @@ def _start(*args: str) -> tuple[subprocess.Popen, str]:
 
 def test_cli_emulator_keeps_state_across_restarts_and_stops_on_sigterm(tmp_path):
     state = str(tmp_path / "state.json")
-    proc, endpoint = _start("--state", state, "--snapshot-seconds", "0", "--token", TOKEN)
+    proc, endpoint = _start("--state", state, "--snapshot-seconds", "0", "--accept-token", TOKEN)
     try:
         r = httpx.post(endpoint + "/snapshots/", json={"server_id": 12345, "name": "kept"}, headers=H)
         assert r.status_code == 201
@@ -172,7 +172,7 @@ def test_cli_emulator_keeps_state_across_restarts_and_stops_on_sigterm(tmp_path)
         assert proc.wait(timeout=10) == 0
     assert json.load(open(state))["snapshots"]
     assert not [f for f in os.listdir(tmp_path) if f != "state.json"]  # atomic writes leave no temp files
-    proc, endpoint = _start("--state", state, "--token", TOKEN)
+    proc, endpoint = _start("--state", state, "--accept-token", TOKEN)
     try:
         results = httpx.get(endpoint + "/snapshots/", headers=H).json()["results"]
         assert [(s["name"], s["status"]) for s in results] == [("kept", "completed")]

@@ -56,7 +56,7 @@ def test_shell_blocks(api):
                 proc = subprocess.run(line.split("#")[0], shell=True, env=env, capture_output=True, text=True)
                 assert proc.returncode == 0, (line, proc.stderr)
                 ran += 1
-    assert ran == 2
+    assert ran == 12
 
 
 def test_usage_lines_parse():
@@ -64,9 +64,23 @@ def test_usage_lines_parse():
     for line in usage.strip().splitlines():
         words = [w for w in shlex.split(line.replace("[", " ").replace("]", " ")) if w != "..."]
         words = [
-            {"N": "12345", "ID": "801", "S": "1", "NAME_OR_ID": "n", "FILE": "f", "T": "t", "NAME": "n", "D": "d"}.get(
-                w, w
-            )
+            {
+                "N": "12345",
+                "ID": "801",
+                "S": "1",
+                "NAME_OR_ID": "n",
+                "FILE": "f",
+                "T": "t",
+                "NAME": "n",
+                "D": "d",
+                "SERVER": "12345",
+                "K": "3",
+                "P": "pre-",
+                "STATUS": "completed",
+                "LOC": "us-west",
+                "TOKEN": "t",
+                "SHELL": "bash",
+            }.get(w, w)
             for w in words[1:]
         ]
         _parser().parse_args(words)

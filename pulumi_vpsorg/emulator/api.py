@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import threading
@@ -18,6 +19,8 @@ from . import faults
 from .reply import DROP, Drop, Reply, detail
 from .state import DOC_SERVERS, SnapshotRecord, State, iso
 
+log: logging.Logger = logging.getLogger("pulumi_vpsorg.emulator")
+log.propagate = False  # its request lines go only where `vpsorg emulator -v` sends them, never into a client's log
 API_PREFIX = "/api/v1"
 SNAPSHOT_LIMIT = 5
 _NAME = re.compile(r"[A-Za-z0-9_-]+")
@@ -160,6 +163,7 @@ class Emulator:
             self.log.append(entry)
             reply = self._route(Request(method, parts.path, query, body, base), authorization)
             entry["status"] = reply.status if isinstance(reply, Reply) else "dropped"
+            log.info("%s %s -> %s", method, target[:200], entry["status"])
             return reply
 
     def _route(self, req: Request, authorization: str | None) -> Reply | Drop:

@@ -1,0 +1,54 @@
+"""What the commands share: the client, confirmation, and looking things up so that errors name what is missing."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..client import Client
+from ..models import Server, Snapshot
+from ._env import Environment, Missing, Refused
+
+
+def client(args: argparse.Namespace) -> Client:
+    return Client(getattr(args, "token", None), getattr(args, "endpoint", None))
+
+
+def confirm(args: argparse.Namespace, env: Environment, question: str) -> None:
+    """Go on only with ``--yes``, or a 'yes' typed on a terminal; the question names what is touched."""
+    if getattr(args, "yes", False):
+        return
+    if not env.stdin.isatty():
+        raise Refused("refusing to run a destructive command without a terminal: pass --yes to confirm")
+    env.stderr.write(question + " Type 'yes' to continue: ")
+    env.stderr.flush()
+    if env.stdin.readline().strip().lower() != "yes":
+        raise Refused("not confirmed; nothing was sent")
+
+
+def find_snapshot(api: Client, snapshot_id: int) -> Snapshot:
+    found = next((s for s in api.list_snapshots() if s.id == snapshot_id), None)
+    if found is None:
+        raise Missing(f"Snapshot {snapshot_id} does not exist: `vpsorg snapshots list` shows the ones that do.")
+    return found
+
+
+def find_server(api: Client, ref: int | str) -> Server:
+    """A server by id or by exact name; a name two servers share is refused, listing both ids."""
+    servers = api.list_servers()
+    matches = [s for s in servers if (s.id == ref if isinstance(ref, int) else s.name == ref)]
+    if not matches:
+        raise Missing(f"Server {ref!r} does not exist: `vpsorg servers list` shows the servers this token can see.")
+    if len(matches) > 1:
+        ids = ", ".join(str(s.id) for s in matches)
+        raise Refused(f"{len(matches)} servers are called {ref!r} ({ids}): name it by id instead")
+    return matches[0]
+
+
+def server_id(api: Client, ref: int | str) -> int:
+    """An id as given (the API says if it does not exist), or the id of the server with that name."""
+    return ref if isinstance(ref, int) else find_server(api, ref).id
+
+
+def describe(snap: Snapshot) -> str:
+    server = f"server {snap.server_id} ({snap.server.name})" if snap.server and snap.server.name else "its server"
+    return f"snapshot {snap.id} {snap.name!r} of {server}, taken {snap.created_at or 'at an unknown time'}"

@@ -1,0 +1,103 @@
+"""``vpsorg snapshots restore`` and ``vpsorg rollback``: one restore request, never sent twice, then a wait."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from ..client import Client
+from ..errors import VpsorgError, WaitTimeoutError
+from ..models import Server, Snapshot
+from ..wait import wait_for_restore
+from ._common import client, confirm, describe, find_server, find_snapshot
+from ._env import Environment, ExitStatus, Missing, Refused
+from ._output import Progress
+
+
+def pick_rollback_snapshot(snapshots: list[Snapshot], wanted: str | None) -> Snapshot:
+    """The snapshot a rollback restores: ``wanted`` by id or name, else the newest completed one."""
+    candidates = snapshots
+    if wanted:
+        candidates = [s for s in snapshots if str(s.id) == wanted or s.name == wanted]
+        if not candidates:
+            raise VpsorgError(f"No snapshot {wanted!r} on this server: `vpsorg snapshots list` shows them.")
+    usable = [s for s in candidates if s.is_completed]
+    if not usable:
+        if wanted:
+            raise VpsorgError(
+                f"Snapshot {wanted!r} is {candidates[-1].status}; only a completed snapshot can be restored."
+            )
+        raise VpsorgError("This server has no completed snapshot to roll back to.")
+    return max(usable, key=lambda s: (s.created_at or "", s.id))
+
+
+def cmd_restore(args: argparse.Namespace, env: Environment) -> int:
+    with client(args) as api:
+        try:
+            snap = find_snapshot(api, args.id)
+        except Missing:
+            if not args.ignore_not_found:
+                raise
+            env.say(f"Snapshot {args.id} does not exist; nothing restored (--ignore-not-found).")
+            return ExitStatus.SUCCESS
+        return _restore(args, env, api, snap)
+
+
+def cmd_rollback(args: argparse.Namespace, env: Environment) -> int:
+    if args.snapshot is not None and not args.snapshot.strip():
+        raise Refused(
+            "--snapshot is empty (an unset variable?): name the snapshot by name or id, or leave out "
+            "--snapshot to restore the newest completed one; nothing was sent"
+        )
+    with client(args) as api:
+        server = find_server(api, args.server)
+        try:
+            snap = pick_rollback_snapshot(api.list_snapshots(server_id=server.id), args.snapshot)
+        except VpsorgError as e:
+            raise VpsorgError(f"Server {server.id} ({server.name}): {e}") from None
+        if args.dry_run:
+            env.say(f"Rollback of server {server.id} ({server.name}) would restore {describe(snap)}; nothing sent.")
+            if args.json:
+                env.dump({"dry_run": True, "snapshot": snap.model_dump(mode="json", exclude_unset=True)})
+            return ExitStatus.SUCCESS
+        env.say(f"Rolling back server {server.id} ({server.name}) to {describe(snap)}.")
+        return _restore(args, env, api, snap)
+
+
+def _restore(args: argparse.Namespace, env: Environment, api: Client, snap: Snapshot) -> int:
+    confirm(
+        args, env, f"Restore {describe(snap)}? This stops the server, overwrites ALL its data and cannot be undone."
+    )
+    response = api.restore_snapshot(snap.id)  # sent once, never retried
+    env.after_interrupt = (
+        f"The restore of snapshot {snap.id} onto server {snap.server_id} was sent and goes on at VPS.org. Do not "
+        f"send it again: `vpsorg servers get {snap.server_id}` shows when the server is no longer restoring."
+    )
+    env.say(response.message or "Restore started.")
+    out: dict[str, Any] = response.model_dump(mode="json", exclude_unset=True)
+    ref = response.server
+    if args.wait and ref is not None:
+        out["server"] = _wait(args, env, api, ref.id, out)
+        env.say(f"Server {ref.id} {ref.name or ''} is {out['server']['status']}: restore finished.")
+    if args.json:
+        env.dump({**out, "timed_out": False})
+    return ExitStatus.SUCCESS
+
+
+def _wait(args: argparse.Namespace, env: Environment, api: Client, sid: int, out: dict[str, Any]) -> dict[str, Any]:
+    progress = Progress(env.stderr)
+
+    def on_poll(s: Server | None, t: float) -> None:
+        status = (s.status or "unknown") if s else "unknown"
+        progress.update(f"server {sid}: {status}", status, t)
+
+    try:
+        server = wait_for_restore(api, sid, timeout=args.timeout, on_poll=on_poll)
+    except WaitTimeoutError as e:
+        if args.json:  # a script keeps the restore answer and the server as last seen
+            last = e.last_seen.model_dump(mode="json", exclude_unset=True) if e.last_seen else None
+            env.dump({**out, "server": last or out.get("server"), "timed_out": True})
+        raise WaitTimeoutError(f"{e} The restore goes on at VPS.org; it is not sent again.", e.last_seen) from None
+    finally:
+        progress.done()
+    return {"id": server.id, "name": server.name, "status": server.status}

@@ -1,0 +1,26 @@
+"""``vpsorg servers ...``: list (filtered by status and location) and get, by id or name."""
+
+from __future__ import annotations
+
+import argparse
+
+from ._common import client, find_server
+from ._env import Environment, ExitStatus
+from ._output import SERVER_COLUMNS, server_json, server_row, show, show_one, table
+
+
+def cmd_list(args: argparse.Namespace, env: Environment) -> int:
+    with client(args) as api:
+        servers = api.list_servers(status=args.status, location=args.location)
+    show(env, args, servers, "server")
+    return ExitStatus.SUCCESS
+
+
+def cmd_get(args: argparse.Namespace, env: Environment) -> int:
+    with client(args) as api:
+        server = find_server(api, args.server)
+    if args.json or args.quiet:
+        show_one(env, args, server_json(server), server.id)
+    else:
+        env.print(table([server_row(server)], SERVER_COLUMNS, header=not args.no_header))
+    return ExitStatus.SUCCESS
