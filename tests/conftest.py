@@ -5,12 +5,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from _consts import TOKEN
 from _engine import RESTORE_TYPE, SNAPSHOT_TYPE, ProviderHost, run_program
 
 from pulumi_vpsorg import Snapshot, SnapshotRestore
 from pulumi_vpsorg.emulator import Emulator, EmulatorServer, serve
-
-TOKEN = "vps_test_0123456789abcdef"
 
 # The end-to-end suite needs the real `pulumi` CLI: `make e2e` runs it (VPSORG_E2E=1), `make test` never does.
 collect_ignore = [] if os.environ.get("VPSORG_E2E") else ["e2e"]
@@ -88,6 +87,3 @@ def restore_props(provider_values: dict[str, str]):
         return {"__provider": provider_values[RESTORE_TYPE], **props}
 
     return make
-
-
-SHARED = os.path.join(os.path.dirname(__file__), "..", "..", "shared")

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 
 import pytest
-from conftest import TOKEN
+from _consts import TOKEN
 
 from pulumi_vpsorg.cli import Environment, ExitStatus, main
 

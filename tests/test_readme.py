@@ -10,8 +10,8 @@ import subprocess
 import sys
 
 import pytest
+from _consts import TOKEN
 from _engine import run_program
-from conftest import TOKEN
 
 from pulumi_vpsorg.cli import _parser
 

@@ -6,8 +6,8 @@ import time
 
 import grpc
 import pytest
+from _consts import TOKEN
 from _engine import RESTORE_TYPE, SNAPSHOT_TYPE, UNKNOWN, run_program, urn
-from conftest import TOKEN
 from pulumi.output import Unknown
 
 from pulumi_vpsorg import Snapshot, SnapshotRestore

@@ -10,8 +10,8 @@ import re
 
 import jsonschema
 import pytest
+from _consts import SHARED
 from _engine import RESTORE_TYPE, SNAPSHOT_TYPE, urn
-from conftest import SHARED
 
 from pulumi_vpsorg import restore, snapshot
 

@@ -8,8 +8,8 @@ import time
 
 import grpc
 import pytest
+from _consts import TOKEN
 from _engine import SNAPSHOT_TYPE, UNKNOWN, ProviderHost, plain, run_program, struct, urn
-from conftest import TOKEN
 from pulumi.runtime import proto
 
 from pulumi_vpsorg import Snapshot
