@@ -262,3 +262,21 @@ def test_a_short_body_is_dropped_after_the_handler_timeout(http, monkeypatch):
         assert s.recv(100) == b""  # closed, no answer
         assert time.monotonic() - started < 3
     assert http.get("snapshots/").status_code == 200
+
+
+def test_a_client_that_hangs_up_mid_answer_prints_nothing(http, capfd):
+    from pulumi_vpsorg.emulator.adapters import EmulatorServer
+
+    server = EmulatorServer(("127.0.0.1", 0), BaseRequestHandlerStub)
+    try:
+        raise BrokenPipeError(32, "Broken pipe")
+    except BrokenPipeError:
+        server.handle_error(None, ("127.0.0.1", 1))
+    finally:
+        server.server_close()
+    assert capfd.readouterr().err == ""
+
+
+class BaseRequestHandlerStub:
+    def __init__(self, *args: object) -> None:
+        pass

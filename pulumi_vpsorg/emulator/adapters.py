@@ -3,13 +3,14 @@ and a small threaded HTTP server on loopback."""
 
 from __future__ import annotations
 
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, cast
 
 import httpx
 
-from .api import API_PREFIX, Emulator
+from .api import API_PREFIX, Emulator, log
 from .reply import Drop, Reply
 
 
@@ -47,6 +48,12 @@ class EmulatorServer(ThreadingHTTPServer):
     @property
     def endpoint(self) -> str:
         return f"http://{self.address}{API_PREFIX}"
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away mid-answer is its own business; anything else is logged, never printed."""
+        error = sys.exc_info()[1]
+        if not isinstance(error, (ConnectionError, TimeoutError)):
+            log.warning("error answering %s: %r", client_address, error)
 
     def close(self) -> None:
         """Stop serving and release the port."""
