@@ -159,6 +159,19 @@ def positive(prop: str, what: str) -> Parse:
     return lambda value: positive_int(prop, value, what)
 
 
+def resource_props(
+    kind: str, args: Any, kwargs: dict[str, Any], inputs: Sequence[str], outputs: Sequence[str]
+) -> dict[str, Any]:
+    """A resource's properties from its ``Args`` object or its keyword inputs (outputs start as None)."""
+    unknown = set(kwargs) - set(inputs)
+    if unknown:
+        raise TypeError(f"{kind}() got unexpected keyword arguments: {', '.join(sorted(unknown))}")
+    given = {**({k: getattr(args, k) for k in inputs} if args is not None else {}), **kwargs}
+    props: dict[str, Any] = {k: None for k in outputs}
+    props.update({k: given.get(k) for k in inputs})
+    return props
+
+
 def changed(
     props: Sequence[str], olds: dict[str, Any], news: dict[str, Any], same: Callable[[str, Any, Any], bool]
 ) -> list[str]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, overload
 
@@ -279,11 +279,5 @@ class SnapshotRestore(pulumi.dynamic.Resource, module="vpsorg", name="SnapshotRe
             (required), ``triggers``, ``wait``, ``wait_timeout``.
         :param opts: resource options.
         """
-        inputs = {f.name: getattr(args, f.name) for f in fields(SnapshotRestoreArgs)} if args is not None else {}
-        unknown = set(kwargs) - set(INPUTS)
-        if unknown:
-            raise TypeError(f"SnapshotRestore() got unexpected keyword arguments: {', '.join(sorted(unknown))}")
-        inputs.update(kwargs)
-        props: dict[str, Any] = {k: None for k in OUTPUTS}
-        props.update({k: inputs.get(k) for k in INPUTS})
+        props = _provider.resource_props("SnapshotRestore", args, kwargs, INPUTS, OUTPUTS)
         super().__init__(_RestoreProvider(), resource_name, props, opts)

@@ -15,7 +15,7 @@ What each step does:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any, overload
 
 import pulumi
@@ -256,20 +256,15 @@ class Snapshot(pulumi.dynamic.Resource, module="vpsorg", name="Snapshot"):
             (required), ``description``, ``wait_timeout``.
         :param opts: resource options, e.g. ``delete_before_replace=True`` for rotation at the limit.
         """
-        inputs = {f.name: getattr(args, f.name) for f in fields(SnapshotArgs)} if args is not None else {}
-        unknown = set(kwargs) - set(INPUTS)
-        if unknown:
-            raise TypeError(f"Snapshot() got unexpected keyword arguments: {', '.join(sorted(unknown))}")
-        self._register(resource_name, {**inputs, **kwargs}, opts)
+        self._register(resource_name, _provider.resource_props("Snapshot", args, kwargs, INPUTS, OUTPUTS), opts)
 
-    def _register(self, resource_name: str, inputs: dict[str, Any], opts: pulumi.ResourceOptions | None) -> None:
-        props: dict[str, Any] = {k: None for k in OUTPUTS}
-        props.update({k: inputs.get(k) for k in INPUTS})
+    def _register(self, resource_name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None) -> None:
         super().__init__(_SnapshotProvider(), resource_name, props, opts)
 
     @staticmethod
     def get(resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None) -> Snapshot:
         """Look up an existing snapshot by id, read-only: Pulumi reads it and never creates or deletes it."""
         snap = Snapshot.__new__(Snapshot)
-        snap._register(resource_name, {}, pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id)))
+        props = _provider.resource_props("Snapshot", None, {}, INPUTS, OUTPUTS)
+        snap._register(resource_name, props, pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id)))
         return snap

@@ -32,6 +32,17 @@ def find_snapshot(api: Client, snapshot_id: int) -> Snapshot:
     return found
 
 
+def find_unless_ignored(api: Client, args: argparse.Namespace, env: Environment, nothing: str) -> Snapshot | None:
+    """The snapshot ``args.id``; a missing one is an error, or with ``--ignore-not-found`` None (said on stderr)."""
+    try:
+        return find_snapshot(api, args.id)
+    except Missing:
+        if not args.ignore_not_found:
+            raise
+        env.say(f"Snapshot {args.id} does not exist; {nothing} (--ignore-not-found).")
+        return None
+
+
 def find_server(api: Client, ref: int | str) -> Server:
     """A server by id or by exact name; a name two servers share is refused, listing both ids."""
     servers = api.list_servers()

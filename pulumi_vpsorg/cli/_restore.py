@@ -9,8 +9,8 @@ from ..client import Client
 from ..errors import VpsorgError, WaitTimeoutError
 from ..models import Server, Snapshot
 from ..wait import wait_for_restore
-from ._common import client, confirm, describe, find_server, find_snapshot
-from ._env import Environment, ExitStatus, Missing, Refused
+from ._common import client, confirm, describe, find_server, find_unless_ignored
+from ._env import Environment, ExitStatus, Refused
 from ._output import Progress
 
 
@@ -33,14 +33,8 @@ def pick_rollback_snapshot(snapshots: list[Snapshot], wanted: str | None) -> Sna
 
 def cmd_restore(args: argparse.Namespace, env: Environment) -> int:
     with client(args) as api:
-        try:
-            snap = find_snapshot(api, args.id)
-        except Missing:
-            if not args.ignore_not_found:
-                raise
-            env.say(f"Snapshot {args.id} does not exist; nothing restored (--ignore-not-found).")
-            return ExitStatus.SUCCESS
-        return _restore(args, env, api, snap)
+        snap = find_unless_ignored(api, args, env, "nothing restored")
+        return _restore(args, env, api, snap) if snap else ExitStatus.SUCCESS
 
 
 def cmd_rollback(args: argparse.Namespace, env: Environment) -> int:

@@ -9,8 +9,8 @@ from ..errors import WaitTimeoutError
 from ..models import Snapshot, snapshot_name_problem
 from ..operations import SNAPSHOT_LIMIT, delete_snapshot, take_snapshot
 from ..wait import wait_for_snapshot
-from ._common import client, confirm, describe, find_snapshot, server_id
-from ._env import Environment, ExitStatus, Missing, Refused
+from ._common import client, confirm, describe, find_snapshot, find_unless_ignored, server_id
+from ._env import Environment, ExitStatus, Refused
 from ._output import Progress, show, show_one, snapshot_json, snapshot_row, table
 
 
@@ -155,12 +155,8 @@ def cmd_wait(args: argparse.Namespace, env: Environment) -> int:
 
 def cmd_delete(args: argparse.Namespace, env: Environment) -> int:
     with client(args) as api:
-        try:
-            snap = find_snapshot(api, args.id)
-        except Missing:
-            if not args.ignore_not_found:
-                raise
-            env.say(f"Snapshot {args.id} does not exist; nothing to delete (--ignore-not-found).")
+        snap = find_unless_ignored(api, args, env, "nothing to delete")
+        if snap is None:
             return ExitStatus.SUCCESS
         confirm(args, env, f"Delete {describe(snap)}? This cannot be undone.")
         delete_snapshot(api, snap.id, snap.server_id, timeout=args.timeout)  # gone meanwhile counts as deleted
