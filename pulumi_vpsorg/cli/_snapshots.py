@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 
 from ..client import Client
 from ..errors import WaitTimeoutError
@@ -11,7 +12,7 @@ from ..operations import SNAPSHOT_LIMIT, delete_snapshot, take_snapshot
 from ..wait import wait_for_snapshot
 from ._common import client, confirm, describe, find_snapshot, find_unless_ignored, server_id
 from ._env import Environment, ExitStatus, Refused
-from ._output import Progress, show, show_one, snapshot_json, snapshot_row, table
+from ._output import SNAPSHOT_COLUMNS, Progress, show, show_one, snapshot_json, snapshot_row, table
 
 
 def cmd_list(args: argparse.Namespace, env: Environment) -> int:
@@ -29,14 +30,17 @@ def cmd_get(args: argparse.Namespace, env: Environment) -> int:
     if args.json or args.quiet:
         show_one(env, args, snapshot_json(snap), snap.id)
     else:
-        env.print(table([snapshot_row(snap)], ["ID", "SERVER_ID", "SERVER_NAME", "NAME", "STATUS", "SIZE_MB",
-                                               "CREATED"], header=not args.no_header))  # fmt: skip
+        env.print(table([snapshot_row(snap)], SNAPSHOT_COLUMNS, header=not args.no_header))
     return ExitStatus.SUCCESS
 
 
-def _progress(env: Environment) -> tuple[Progress, object]:
+def _progress(env: Environment) -> tuple[Progress, Callable[[Snapshot, float], None]]:
     progress = Progress(env.stderr)
-    return progress, lambda s, t: progress.update(f"snapshot {s.id} {s.name!r}: {s.status}", s.status, t)
+
+    def on_poll(snap: Snapshot, elapsed: float) -> None:
+        progress.update(f"snapshot {snap.id} {snap.name!r}: {snap.status}", snap.status, elapsed)
+
+    return progress, on_poll
 
 
 def cmd_create(args: argparse.Namespace, env: Environment) -> int:
@@ -55,7 +59,7 @@ def cmd_create(args: argparse.Namespace, env: Environment) -> int:
         progress, on_poll = _progress(env)
         try:
             snap, adopted = take_snapshot(api, sid, args.name, args.description, wait=args.wait, timeout=args.timeout,
-                                          on_poll=on_poll)  # type: ignore[arg-type]  # fmt: skip
+                                          on_poll=on_poll)  # fmt: skip
         except WaitTimeoutError as e:
             if args.json and isinstance(e.last_seen, Snapshot):
                 env.dump(snapshot_json(e.last_seen, adopted=None, timed_out=True))
@@ -141,7 +145,7 @@ def cmd_wait(args: argparse.Namespace, env: Environment) -> int:
         env.after_interrupt = f"Snapshot {snap.id} goes on at VPS.org: `vpsorg snapshots wait {snap.id}` resumes."
         progress, on_poll = _progress(env)
         try:
-            snap = wait_for_snapshot(api, snap, timeout=args.timeout, on_poll=on_poll)  # type: ignore[arg-type]
+            snap = wait_for_snapshot(api, snap, timeout=args.timeout, on_poll=on_poll)
         except WaitTimeoutError as e:
             if args.json and isinstance(e.last_seen, Snapshot):
                 env.dump(snapshot_json(e.last_seen, timed_out=True))
