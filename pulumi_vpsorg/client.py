@@ -20,7 +20,7 @@ import os
 import random
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
@@ -29,6 +29,7 @@ from pydantic import BaseModel, ValidationError
 
 from ._deadline import bounded_transport, deadline, remaining
 from ._version import __version__
+from .budget import RequestBudget, for_endpoint, rate_limit
 from .errors import (
     TOKEN_HINT,
     APIConnectionError,
@@ -111,10 +112,13 @@ class Client:
         endpoint: API base URL; defaults to ``VPSORG_ENDPOINT``, else ``https://admin.vps.org/api/v1``.
         timeout: seconds one socket read may wait; ``connect_timeout``: seconds to open a connection;
         ``request_timeout``: seconds one request may take in all, however the server drips its answer.
-        max_retries: retries after the first attempt, for the calls that may be retried.
+        max_retries: retries after the first attempt, for the calls that may be retried (429s: three times as many,
+            since the shared budget slows every caller down after one).
         max_retry_after: the longest ``Retry-After`` honoured; a longer one fails at once with ``retry_after`` set.
+        max_requests_per_second: the process-wide request budget for this endpoint (see
+            :mod:`pulumi_vpsorg.budget`); None: ``VPSORG_MAX_RPS``, else 10; 0: unpaced.
         transport: an httpx transport (tests pass the emulator's in-process transport or respx).
-        sleep: how to wait between retries (tests pass a recorder so they never wait).
+        sleep: how to wait between retries and for the budget (tests pass a recorder so they never wait).
 
     Every call also ends by the deadline of an enclosing :func:`pulumi_vpsorg._deadline.deadline` block (a
     resource's ``wait_timeout``), retries and their sleeps included.
@@ -132,11 +136,16 @@ class Client:
         backoff_base: float = 0.5,
         backoff_cap: float = 8.0,
         max_retry_after: float = 60.0,
+        max_requests_per_second: float | None = None,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._token = check_token(token or os.environ.get(TOKEN_ENV))
         self.endpoint: str = resolve_endpoint(endpoint)
+        try:
+            self.budget: RequestBudget = for_endpoint(self.endpoint, rate_limit(max_requests_per_second))
+        except ValueError as e:
+            raise ConfigurationError(f"The request budget is not valid: {e}.") from None
         self.request_timeout = request_timeout
         self.max_retries = max_retries
         self.backoff_base = backoff_base
@@ -223,8 +232,26 @@ class Client:
 
     # ----- transport core ------------------------------------------------------------------------------------
 
+    def walk_snapshots(self) -> tuple[list[Snapshot], int]:
+        """Every snapshot of the account, page by page: ``(snapshots, pages)``.
+
+        A walk of several pages is not one consistent list (a deletion during it can shift a live snapshot past
+        the page being read), so absence from it proves nothing; presence does. Seen twice, a snapshot counts once.
+        """
+        snaps: dict[int, Snapshot] = {}
+        pages = 0
+        for results in self._pages("snapshots/", None, SnapshotList, Snapshot):
+            pages += 1
+            snaps.update((s.id, s) for s in results)
+        return list(snaps.values()), pages
+
     def _list(self, path: str, params: dict[str, Any] | None, page_model: type[Page[_M]], item: type[_M]) -> list[_M]:
-        items: list[_M] = []
+        return [x for results in self._pages(path, params, page_model, item) for x in results]
+
+    def _pages(
+        self, path: str, params: dict[str, Any] | None, page_model: type[Page[_M]], item: type[_M]
+    ) -> Iterator[list[_M]]:
+        """Each page's items, following ``next`` to the end."""
         url: str | None = path
         seen: set[str] = set()
         for _ in range(_MAX_PAGES):
@@ -232,11 +259,12 @@ class Client:
             resp = self._request("GET", url, params=params, hints={404: self._list_404})
             data = _json(resp)
             if isinstance(data, list):  # a bare JSON list
-                return items + [_parse(resp, item, x) for x in data]
+                yield [_parse(resp, item, x) for x in data]
+                return
             page = _parse(resp, page_model, data)
-            items.extend(page.results)
+            yield page.results
             if not page.next:
-                return items
+                return
             url, params = self._same_origin(page.next), None
             if url in seen:
                 raise APIResponseValidationError(f"VPS.org's pagination of GET /{path} loops at {page.next[:200]!r}.")
@@ -280,11 +308,15 @@ class Client:
             err = self._attempt(method, path, params, json, hints)
             if isinstance(err, httpx.Response):
                 return err
-            delay = self.retry_delay(attempt, err) if attempt < self.max_retries and _retryable(err, retry) else None
+            most = self.max_retries * (3 if isinstance(err, RateLimitError) else 1)
+            delay = self.retry_delay(attempt, err) if attempt < most and _retryable(err, retry) else None
             if delay is None:
                 raise err
             log.info("retrying %s %s in %.2fs after: %s", method, _short(path), delay, err)
-            self._sleep(delay)
+            if isinstance(err, RateLimitError):
+                self.budget.refused(delay)  # every caller pauses; this retry waits for the budget in _attempt
+            else:
+                self._sleep(delay)
             attempt += 1
 
     def _attempt(
@@ -302,6 +334,16 @@ class Client:
                 f"{method} {_short(path)} was not sent: the operation's time limit (wait_timeout) ran out.",
                 maybe_sent=False,
             )
+        wait = self.budget.reserve()
+        if wait > 0:
+            if left is not None and wait >= left:
+                return APITimeoutError(
+                    f"{method} {_short(path)} was not sent: the request budget ({self.budget.rate:g}/s) would not "
+                    "let it go before the operation's time limit (wait_timeout). Raise vpsorg:maxRequestsPerSecond "
+                    "(VPSORG_MAX_RPS) if VPS.org allows more, or wait_timeout.",
+                    maybe_sent=False,
+                )
+            self._sleep(wait)
         started = time.monotonic()
         try:
             with deadline(self.request_timeout):
@@ -320,6 +362,8 @@ class Client:
                 maybe_sent=not isinstance(e, httpx.ConnectError),
             )
         log.debug("%s %s -> %s in %.3fs", method, _short(path), resp.status_code, time.monotonic() - started)
+        if resp.status_code != 429:
+            self.budget.answered()
         if resp.status_code < 400:
             return resp
         return self._status_error(resp, method, path, (hints or {}).get(resp.status_code))

@@ -24,6 +24,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from . import listing
 from ._deadline import deadline, remaining
 from .client import Client
 from .errors import (
@@ -38,7 +39,7 @@ from .errors import (
     WaitTimeoutError,
 )
 from .models import Snapshot
-from .wait import PollInterval, default_poll_interval, list_snapshots_shared, wait_for_snapshot
+from .wait import PollInterval, default_poll_interval, wait_for_snapshot
 
 try:
     import fcntl
@@ -47,7 +48,7 @@ except ImportError:  # pragma: no cover - not on Windows: the in-process lock an
 
 log: logging.Logger = logging.getLogger("pulumi_vpsorg")
 SNAPSHOT_LIMIT = 5
-_POST_ATTEMPTS = 4
+_POST_ATTEMPTS = 8
 POST_GRACE = 30.0  # how long a POST whose answer was lost is looked for before giving up (no second POST)
 _LOOK_EVERY = 2.0
 _NAME_LOCKS: defaultdict[tuple[int, int, str], threading.Lock] = defaultdict(threading.Lock)
@@ -96,19 +97,32 @@ def take_snapshot(
     :class:`SnapshotFailedError` raised. Everything, retries included, ends within ``timeout`` seconds
     (:class:`~pulumi_vpsorg.errors.WaitTimeoutError` when waiting ran out).
     """
-    with deadline(timeout):
+    with deadline(timeout), listing.busy(client, server_id):
         with _name_lock(client, server_id, name):
-            existing = list_snapshots_shared(client, server_id)  # one list serves every create on the server now
-            snap = find_by_name(existing, name, server_id)
-            adopted = snap is not None
-            if snap is None:
-                if len(existing) >= SNAPSHOT_LIMIT:
-                    raise limit_error(server_id, existing)
-                snap = _post(client, server_id, name, description, sleep)
+            snap, adopted = _look_then_post(client, server_id, name, description, sleep)
         if not wait:
             return snap, adopted
         snap = _wait_or_clean_up(client, snap, _left(timeout), poll_interval, on_poll)
         return _reconcile(client, snap, adopted, _left(timeout), poll_interval)
+
+
+def _look_then_post(
+    client: Client, server_id: int, name: str, description: str | None, sleep: Callable[[float], None]
+) -> tuple[Snapshot, bool]:
+    """Under the name lock: adopt the snapshot of that name, or POST one, by a list begun after the lock was taken
+    (shared with every create asking now); a walk's absence is checked in the server's own list before posting.
+    """
+    since = time.monotonic()
+    existing, certain = listing.shared(client, server_id, since=since)
+    snap = find_by_name(existing, name, server_id)
+    if snap is None and not certain:
+        existing, _ = listing.shared(client, server_id, since=since, own=True)
+        snap = find_by_name(existing, name, server_id)
+    if snap is not None:
+        return snap, True
+    if len(existing) >= SNAPSHOT_LIMIT:
+        raise limit_error(server_id, existing)
+    return _post(client, server_id, name, description, sleep), False
 
 
 def _left(timeout: float) -> float:
@@ -157,7 +171,8 @@ def _post(
     """POST the snapshot once; a refused POST (429/503) may be sent again, a lost answer never is."""
     for attempt in range(_POST_ATTEMPTS):
         try:
-            return client.create_snapshot(server_id, name, description)
+            with listing.writing(client, server_id):
+                return client.create_snapshot(server_id, name, description)
         except SnapshotLimitError as e:  # someone else made one since we looked
             raise limit_error(server_id, _list_quietly(client, server_id), e.api_message) from None
         except (RateLimitError, ServerError, APIConnectionError, APIResponseValidationError) as e:
@@ -172,6 +187,8 @@ def _post(
                     f"VPS.org refused to take snapshot {name!r} of server {server_id} ({e}); nothing was made. "
                     "Try again later."
                 ) from None
+            if isinstance(e, RateLimitError):
+                client.budget.refused(delay)  # every caller in the process slows down, not this one alone
             sleep(delay)
             found = find_by_name(client.list_snapshots(server_id=server_id), name, server_id)
             if found is not None:  # made after all (or by someone else meanwhile): never post a second
@@ -209,7 +226,7 @@ def _reconcile(
 ) -> tuple[Snapshot, bool]:
     """After completion: if several usable snapshots share the name, the lowest id survives (see module doc)."""
     server_id = mine.server_id
-    winner = find_by_name(list_snapshots_shared(client, server_id), mine.name, server_id)
+    winner = find_by_name(listing.server_snapshots(client, server_id), mine.name, server_id)
     if winner is None or winner.id >= mine.id:
         return mine, adopted
     if not winner.is_completed:
@@ -219,7 +236,8 @@ def _reconcile(
             return mine, adopted
     if not adopted:  # ours is the duplicate: remove it; one we adopted is its maker's to remove
         try:
-            client.delete_snapshot(mine.id)
+            with listing.writing(client, server_id):
+                client.delete_snapshot(mine.id)
         except NotFoundError:
             pass
     return winner, True
@@ -262,13 +280,13 @@ def delete_snapshot(client: Client, snapshot_id: int, server_id: int | None = No
     with other callers in the process), so a snapshot in progress is waited for instead of refused. Everything,
     retries included, ends within ``timeout`` seconds.
     """
-    with deadline(timeout):
+    with deadline(timeout), listing.busy(client, server_id, reading=True):
         return _delete(client, snapshot_id, server_id, timeout)
 
 
 def _delete(client: Client, snapshot_id: int, server_id: int | None, timeout: float) -> bool:
     if server_id is not None:
-        snap = next((s for s in list_snapshots_shared(client, server_id) if s.id == snapshot_id), None)
+        snap = listing.find_snapshot(client, server_id, snapshot_id, since=listing.read_since(client, server_id))
         if snap is None:
             return False
         if snap.is_in_progress:
@@ -277,7 +295,8 @@ def _delete(client: Client, snapshot_id: int, server_id: int | None, timeout: fl
             except SnapshotFailedError:
                 pass  # a failed snapshot is deleted all the same
     try:
-        client.delete_snapshot(snapshot_id)
+        with listing.writing(client, server_id):
+            client.delete_snapshot(snapshot_id)
     except NotFoundError:
         return False
     return True

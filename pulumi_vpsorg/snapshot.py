@@ -21,13 +21,13 @@ from typing import Any, overload
 import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
-from . import _provider
+from . import _provider, listing
 from ._provider import Field
 from .errors import SnapshotLimitError, VpsorgError, WaitTimeoutError
 from .models import Snapshot as SnapshotModel
 from .models import snapshot_name_problem
 from .operations import delete_snapshot, take_snapshot
-from .wait import list_snapshots_shared, parse_duration
+from .wait import parse_duration
 
 DEFAULT_WAIT_TIMEOUT = 3600.0
 
@@ -170,7 +170,9 @@ class _SnapshotProvider(_provider._Provider):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         snapshot_id = _snapshot_id(id_)
         server_id = _Inputs.of(props).server_id
-        found = next((s for s in list_snapshots_shared(_provider.client(), server_id) if s.id == snapshot_id), None)
+        api = _provider.client()
+        with listing.busy(api, server_id, reading=True):
+            found = listing.find_snapshot(api, server_id, snapshot_id, since=listing.read_since(api, server_id))
         if found is None:
             return ReadResult("", {})
         return ReadResult(str(found.id), _outputs(found, props, adopted=False))

@@ -8,7 +8,7 @@ import pytest
 from _consts import TOKEN
 from _engine import RESTORE_TYPE, SNAPSHOT_TYPE, ProviderHost, run_program
 
-from pulumi_vpsorg import Snapshot, SnapshotRestore
+from pulumi_vpsorg import Snapshot, SnapshotRestore, budget
 from pulumi_vpsorg.emulator import Emulator, EmulatorServer, serve
 
 # The end-to-end suite needs the real `pulumi` CLI: `make e2e` runs it (VPSORG_E2E=1), `make test` never does.
@@ -17,9 +17,13 @@ collect_ignore = [] if os.environ.get("VPSORG_E2E") else ["e2e"]
 
 @pytest.fixture(autouse=True)
 def _no_ambient_config(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests never pick up a developer's real VPS.org settings."""
+    """Tests never pick up a developer's real VPS.org settings, and each starts with requests unpaced and no
+    budget kept from an earlier test (tests/test_budget.py and the end-to-end suite cover the default pacing).
+    """
     monkeypatch.delenv("VPSORG_TOKEN", raising=False)
     monkeypatch.delenv("VPSORG_ENDPOINT", raising=False)
+    monkeypatch.setenv("VPSORG_MAX_RPS", "0")
+    monkeypatch.setattr(budget, "_BUDGETS", {})
 
 
 class Running:
@@ -58,7 +62,8 @@ def provider_values() -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def _shared_host(_shared_api: Running) -> Iterator[ProviderHost]:
-    h = ProviderHost()
+    # Every test starts from a fresh emulator, so the host must not serve a read from a list of an earlier test.
+    h = ProviderHost({"VPSORG_READ_MAX_AGE": "0", "VPSORG_MAX_RPS": "0"})
     h.configure({"vpsorg:token": TOKEN, "vpsorg:endpoint": _shared_api.endpoint})
     yield h
     h.close()

@@ -8,10 +8,10 @@ import pytest
 
 from pulumi_vpsorg import Client, SnapshotFailedError, WaitTimeoutError
 from pulumi_vpsorg.emulator import Emulator
+from pulumi_vpsorg.listing import server_snapshots
 from pulumi_vpsorg.models import Snapshot
 from pulumi_vpsorg.wait import (
     default_poll_interval,
-    list_snapshots_shared,
     parse_duration,
     wait_for_restore,
     wait_for_snapshot,
@@ -44,10 +44,25 @@ def test_parse_duration_rejects(value):
         parse_duration(value)
 
 
-def test_schedule_starts_fast_and_backs_off_to_a_cap():
-    assert default_poll_interval(0) == 0.5 and default_poll_interval(30) == 1.0
-    assert all(default_poll_interval(t) <= 1.0 for t in range(60))
-    assert default_poll_interval(300) == 10.0 and default_poll_interval(10_000) == 15.0
+def _polls(seconds: float) -> tuple[int, float]:
+    """Polls made by a wait of ``seconds`` under the default schedule, and the longest gap before its end."""
+    t, n, gap = default_poll_interval(0), 1, default_poll_interval(0)
+    while t < seconds:
+        gap = default_poll_interval(t)
+        t, n = t + gap, n + 1
+    return n, gap
+
+
+def test_schedule_sees_quick_completions_within_a_second_and_backs_off_to_a_cap():
+    assert default_poll_interval(0) == 0.5 and all(default_poll_interval(t / 10) <= 1.0 for t in range(50))
+    assert all(default_poll_interval(t) <= max(1.0, 0.2 * t) for t in range(3600))  # seen within 20% of its time
+    assert default_poll_interval(300) == 60.0 and default_poll_interval(10_000) == 60.0
+
+
+@pytest.mark.parametrize("minutes, at_most", [(1, 20), (3, 26), (5, 28), (10, 33)])
+def test_schedule_costs_few_polls_for_real_durations(minutes, at_most):
+    polls, gap = _polls(minutes * 60)
+    assert polls <= at_most and gap <= 0.2 * minutes * 60
 
 
 def _setup(seconds: float = 0.6):
@@ -55,10 +70,7 @@ def _setup(seconds: float = 0.6):
     return emu, Client(TOKEN, "http://emulator/api/v1", transport=emu.transport())
 
 
-def test_waiters_on_one_server_share_each_poll():
-    emu, api = _setup()
-    snaps = [api.create_snapshot(12345 + i % 2, f"s{i}") for i in range(8)]
-    emu.log.clear()
+def _wait_all(api: Client, snaps: list[Snapshot]) -> list[Snapshot]:
     done: list[Snapshot] = []
     threads = [
         threading.Thread(
@@ -70,10 +82,29 @@ def test_waiters_on_one_server_share_each_poll():
         t.start()
     for t in threads:
         t.join()
+    return done
+
+
+def test_waiters_on_one_server_share_each_poll():
+    emu, api = _setup()
+    snaps = [api.create_snapshot(12345, f"s{i}") for i in range(4)]
+    emu.log.clear()
+    done = _wait_all(api, snaps)
+    assert len(done) == 4 and all(s.is_completed for s in done)
+    polls = emu.requests("GET", "/api/v1/snapshots/")
+    assert all(p["query"] == {"server_id": "12345"} for p in polls)
+    assert len(polls) <= 10, len(polls)  # ~0.6 s / 0.1 s ticks, not 4 waiters x ticks
+
+
+def test_waiters_on_several_servers_share_one_walk_of_the_account():
+    emu, api = _setup()
+    snaps = [api.create_snapshot(12345 + i % 2, f"s{i}") for i in range(8)]
+    emu.log.clear()
+    done = _wait_all(api, snaps)
     assert len(done) == 8 and all(s.is_completed for s in done)
     polls = emu.requests("GET", "/api/v1/snapshots/")
-    per_server = {q: sum(1 for p in polls if p["query"]["server_id"] == q) for q in ("12345", "12346")}
-    assert all(n <= 10 for n in per_server.values()), per_server  # ~0.6 s / 0.1 s ticks, not 4 waiters x ticks
+    own = [p for p in polls if p["query"]]  # the first waiter's first poll, before the others had joined
+    assert len(own) <= 2 and len(polls) <= 11, polls  # one page holds all 8: a walk is one call for both servers
 
 
 def test_a_waiter_never_judges_by_a_list_older_than_itself():
@@ -133,7 +164,7 @@ def test_shared_list_batches_concurrent_reads():
         api.create_snapshot(12345, f"s{i}")
     emu.log.clear()
     out: list[int] = []
-    threads = [threading.Thread(target=lambda: out.append(len(list_snapshots_shared(api, 12345)))) for _ in range(10)]
+    threads = [threading.Thread(target=lambda: out.append(len(server_snapshots(api, 12345)))) for _ in range(10)]
     for t in threads:
         t.start()
     for t in threads:

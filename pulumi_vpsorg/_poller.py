@@ -1,0 +1,178 @@
+"""Leader/follower polling: every caller that needs the same list shares one request for it.
+
+Callers that watch the same thing (a server's snapshots, the account's, the servers list) through one client join
+one group. When any of them is due, one of them fetches and every member reads the answer. Each caller says which
+answers it may judge by (``since``): only those of fetches that began at or after that time, so that no caller
+judges by a list requested before (say) its own snapshot existed. A group keeps its last answer after its callers
+leave, so a later caller whose ``since`` it meets is served at once (refresh shares one list across the run).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from .errors import APIConnectionError, RateLimitError, ServerError, VpsorgError
+
+T = TypeVar("T")
+R = TypeVar("R")
+PollInterval = Callable[[float], float]
+
+
+@dataclass
+class _Group:
+    """Callers sharing one fetch, with a Condition of their own (a finished fetch wakes only them).
+
+    Fetches are numbered; one runs at a time. Every field is guarded by ``cond``.
+    """
+
+    cond: threading.Condition = field(default_factory=threading.Condition)
+    polling: bool = False
+    started: int = 0  # fetches started so far
+    started_at: float = 0.0  # when fetch number ``started`` began
+    finished: int = 0  # number of the fetch whose answer ``result``/``error`` hold
+    finished_began: float = 0.0  # when that fetch began
+    polled_at: float = 0.0  # when it ended
+    result: Any = None
+    error: BaseException | None = None
+
+    def first_usable(self, since: float | None) -> int:
+        """The number of the first fetch a caller joining now may judge by."""
+        if since is not None:
+            if self.finished and self.error is None and self.finished_began >= since:
+                return self.finished
+            if self.polling and self.started_at >= since:
+                return self.started
+        return self.started + 1
+
+
+@dataclass
+class _Waiter(Generic[T, R]):
+    """One caller's view of its group: which answers it may read, when it is due, what it saw last."""
+
+    evaluate: Callable[[T], R | None]
+    on_timeout: Callable[[T | None], BaseException]
+    poll_interval: PollInterval
+    on_poll: Callable[[T, float], None] | None
+    survive_transient: bool
+    clock: Callable[[], float]
+    start: float
+    deadline: float
+    first_fresh: int
+    next_due: float
+    seen: int = 0
+    last: T | None = None
+
+    def fresh(self, group: _Group) -> bool:
+        return group.finished >= self.first_fresh and group.finished != self.seen
+
+    def read(self, group: _Group, now: float) -> R | None:
+        """Judge the group's newest answer: the outcome, None to go on, or raise (a failure, a lasting error)."""
+        self.seen = group.finished
+        self.next_due = group.polled_at + self.poll_interval(now - self.start)
+        if group.error is not None:
+            if self.survive_transient and transient(group.error):
+                return None
+            raise group.error
+        self.last = group.result
+        if self.on_poll is not None:
+            self.on_poll(group.result, now - self.start)
+        return self.evaluate(group.result)
+
+
+class Poller:
+    """Groups of callers by key; see the module docstring."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._groups: dict[Hashable, _Group] = {}
+
+    def wait(
+        self,
+        key: Hashable,
+        fetch: Callable[[], T],
+        evaluate: Callable[[T], R | None],
+        *,
+        timeout: float,
+        on_timeout: Callable[[T | None], BaseException],
+        poll_interval: PollInterval,
+        on_poll: Callable[[T, float], None] | None = None,
+        survive_transient: bool = True,
+        since: float | None = None,
+        started: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> R:
+        """Fetch (shared under ``key``) until ``evaluate`` returns non-None, raises, or time runs out.
+
+        ``since`` (a ``clock`` time): answers of fetches begun at or after it may be used, a kept one at once;
+        None means only fetches begun after this call. ``started``: when the wait began, for the schedule (a wait
+        resumed after a check goes on at its pace). With ``survive_transient``, errors worth waiting out (429, 5xx,
+        connection) only delay the wait; any other error fails every caller of the group.
+        """
+        group = self._group(key)
+        now = clock()
+        start = now if started is None else started
+        with group.cond:
+            waiter: _Waiter[T, R] = _Waiter(
+                evaluate, on_timeout, poll_interval, on_poll, survive_transient, clock,
+                start=start, deadline=now + timeout, first_fresh=group.first_usable(since),
+                next_due=now + poll_interval(now - start),
+            )  # fmt: skip
+        while True:
+            done, value = self._decide(group, waiter)
+            if done:
+                return value  # type: ignore[no-any-return]
+            self._poll(group, value, fetch, clock)
+
+    def _group(self, key: Hashable) -> _Group:
+        with self._lock:
+            return self._groups.setdefault(key, _Group())
+
+    @staticmethod
+    def _decide(group: _Group, waiter: _Waiter[Any, Any]) -> tuple[bool, Any]:
+        """Under the group's lock: ``(True, outcome)``, or ``(False, n)`` when this caller must run fetch ``n``."""
+        with group.cond:
+            while True:
+                now = waiter.clock()
+                if waiter.fresh(group):
+                    outcome = waiter.read(group, now)
+                    if outcome is not None:
+                        return True, outcome
+                if now >= waiter.deadline:
+                    raise waiter.on_timeout(waiter.last)
+                if not group.polling and now >= waiter.next_due:
+                    group.polling = True
+                    group.started += 1
+                    group.started_at = now
+                    return False, group.started
+                wake = waiter.deadline if group.polling else min(waiter.next_due, waiter.deadline)
+                group.cond.wait(max(0.0, wake - now))
+
+    @staticmethod
+    def _poll(group: _Group, number: int, fetch: Callable[[], Any], clock: Callable[[], float]) -> None:
+        """Outside the lock: run fetch ``number`` and hand its answer (or error) to every caller of the group."""
+        result: Any = None
+        error: BaseException | None = VpsorgError("polling was interrupted")
+        try:
+            result = fetch()
+            error = None
+        except Exception as e:  # handed to every caller of the group, not swallowed
+            error = e
+        finally:  # even when interrupted, so that no caller is left waiting for this fetch
+            with group.cond:
+                group.polling = False
+                group.finished, group.finished_began = number, group.started_at
+                group.polled_at = clock()
+                group.result, group.error = result, error
+                group.cond.notify_all()
+
+
+def transient(error: BaseException) -> bool:
+    """An error worth waiting out: a 429, a 5xx, a connection problem."""
+    return isinstance(error, (RateLimitError, ServerError, APIConnectionError))
+
+
+POLLER = Poller()

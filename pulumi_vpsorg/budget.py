@@ -1,0 +1,103 @@
+"""The request budget: one per API endpoint, shared by every call in the process.
+
+VPS.org publishes no rate limit, so requests are paced by a token bucket: at most ``rate`` a second on average,
+``BURST`` at once. When VPS.org answers 429 every caller slows down, not only the one that was refused: all
+requests pause for its ``Retry-After`` (1 s when it gives none), and the rate halves (once per pause). Each answered
+request then raises the rate by 2% until it is back at the configured limit.
+
+The limit is ``vpsorg:maxRequestsPerSecond`` (stack config), else ``VPSORG_MAX_RPS``, else 10 a second; 0 turns
+pacing off (a 429 still pauses every caller).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+import time
+from collections.abc import Callable
+
+RPS_ENV = "VPSORG_MAX_RPS"
+DEFAULT_RPS = 10.0
+BURST = 10  # requests that may go at once after a quiet spell
+_RECOVERY = 1.02
+
+
+def rate_limit(value: str | float | None) -> float:
+    """Requests per second from config or the environment (0: unlimited); ValueError naming the rule."""
+    if value is None or value == "":
+        value = os.environ.get(RPS_ENV) or DEFAULT_RPS
+    try:
+        rate = float(value)
+    except (TypeError, ValueError):
+        rate = math.nan
+    if not (math.isfinite(rate) and rate >= 0):
+        raise ValueError(
+            f"the request budget must be a number of requests per second, 0 for none (got {str(value)[:40]!r}); "
+            f"set vpsorg:maxRequestsPerSecond or {RPS_ENV}"
+        )
+    return rate
+
+
+class RequestBudget:
+    """A token bucket with a pause, shared by every caller (thread-safe); see the module docstring."""
+
+    def __init__(self, limit: float, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._lock = threading.Lock()
+        self._clock = clock
+        self.limit = limit
+        self.rate = limit
+        self._tat = 0.0  # when the bucket would be empty again (generic cell rate algorithm)
+        self.paused_until = 0.0
+        self.throttled = 0  # 429s seen
+
+    def set_limit(self, limit: float) -> None:
+        with self._lock:
+            self.limit = self.rate = limit
+
+    def reserve(self) -> float:
+        """Take the next slot; returns how many seconds to wait for it (0: go now)."""
+        with self._lock:
+            now = self._clock()
+            start = max(now, self.paused_until)
+            if not self.rate:
+                return start - now
+            interval = 1.0 / self.rate
+            tat = max(self._tat, start)
+            slot = max(start, tat - interval * (BURST - 1))
+            self._tat = tat + interval
+            return slot - now
+
+    def refused(self, pause: float) -> None:
+        """A 429: every caller pauses ``pause`` seconds (its Retry-After, or the caller's backoff), and the rate
+        halves (once per pause).
+        """
+        with self._lock:
+            now = self._clock()
+            self.throttled += 1
+            if now >= self.paused_until and self.rate:
+                self.rate = max(self.rate / 2, min(self.limit, 0.5))
+            self.paused_until = max(self.paused_until, now + pause)
+            if self.rate:  # no burst after the pause: one request per interval
+                self._tat = max(self._tat, self.paused_until + (BURST - 1) / self.rate)
+
+    def answered(self) -> None:
+        """An answer that was not a 429: the rate recovers towards the limit."""
+        with self._lock:
+            if self.rate and self.rate < self.limit:
+                self.rate = min(self.limit, self.rate * _RECOVERY)
+
+
+_BUDGETS: dict[str, RequestBudget] = {}
+_BUDGETS_LOCK = threading.Lock()
+
+
+def for_endpoint(endpoint: str, limit: float) -> RequestBudget:
+    """The process's budget for ``endpoint``, now with ``limit`` requests per second."""
+    with _BUDGETS_LOCK:
+        found = _BUDGETS.get(endpoint)
+        if found is None:
+            found = _BUDGETS[endpoint] = RequestBudget(limit)
+        elif found.limit != limit:
+            found.set_limit(limit)
+        return found

@@ -1,0 +1,209 @@
+"""The snapshot lists a process shares: each server's own list, or one walk of the whole account.
+
+A server's own list (``GET /snapshots/?server_id=``) holds at most 5 snapshots, so it is one page: one consistent
+answer, and absence from it is certain. When the operations in progress span more servers than a walk of the
+account has pages, one walk (``GET /snapshots/`` page by page) serves them all. A walk of several pages is not
+consistent (a deletion meanwhile can shift a live snapshot past the page being read), so what a walk lacks is
+looked for in the server's own list before anything is judged gone; a one-page walk is certain.
+
+Every caller says which lists it may use (``since``): a look-up before a POST only lists begun after it asked, a
+read any list begun after this process last wrote to that server and at most ``READ_MAX_AGE`` old. So a refresh
+of 500 snapshots shares one walk, whatever order the engine reads them in.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from ._deadline import remaining
+from ._poller import POLLER
+from .client import Client
+from .errors import WaitTimeoutError
+from .models import Snapshot
+
+READ_MAX_AGE_ENV = "VPSORG_READ_MAX_AGE"
+READ_MAX_AGE = 60.0  # a read may judge by a list this old (begun after this process's last write there)
+GATHER_SECONDS = 0.05  # callers asking within this long share one list
+LIST_TIMEOUT = 300.0
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One answer: snapshots by server, and whether absence from it is certain."""
+
+    by_server: dict[int | None, list[Snapshot]]
+    certain: bool
+    walk: bool
+
+    @staticmethod
+    def of_snapshots(snaps: list[Snapshot], *, certain: bool, walk: bool) -> Listing:
+        by_server: dict[int | None, list[Snapshot]] = {}
+        for s in snaps:
+            by_server.setdefault(s.server_id, []).append(s)
+        return Listing(by_server, certain, walk)
+
+    def server(self, server_id: int | None) -> list[Snapshot]:
+        if server_id is None:
+            return [s for snaps in self.by_server.values() for s in snaps]
+        return self.by_server.get(server_id, []) + (self.by_server.get(None, []) if not self.walk else [])
+
+
+@dataclass
+class _Fleet:
+    """What one client's callers have in progress, and what the last walk cost."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    busy: Counter[int] = field(default_factory=Counter)
+    read: dict[int, float] = field(default_factory=dict)  # when each server was last read (refresh, delete)
+    wrote: dict[int, float] = field(default_factory=dict)  # -1: a write for an unknown server
+    walk_pages: int = 1
+
+    def interest(self) -> int:
+        """How many servers are in play: operations in progress, and reads within the read age."""
+        oldest = time.monotonic() - _read_max_age()
+        for server, at in list(self.read.items()):
+            if at < oldest:
+                del self.read[server]
+        return len(self.busy.keys() | self.read.keys())
+
+
+_FLEETS: dict[int, _Fleet] = {}
+_FLEETS_LOCK = threading.Lock()
+
+
+def _fleet(client: Client) -> _Fleet:
+    with _FLEETS_LOCK:
+        return _FLEETS.setdefault(id(client), _Fleet())
+
+
+@contextmanager
+def busy(client: Client, server_id: int | None, *, reading: bool = False) -> Iterator[None]:
+    """Count an operation on ``server_id`` as in progress, and a read (``reading``) as recent for the read age:
+    together they decide between a list per server and walks of the account.
+    """
+    fleet = _fleet(client)
+    if server_id is None:
+        yield
+        return
+    with fleet.lock:
+        fleet.busy[server_id] += 1
+    try:
+        yield
+    finally:
+        with fleet.lock:
+            fleet.busy[server_id] -= 1
+            if fleet.busy[server_id] <= 0:
+                del fleet.busy[server_id]
+            if reading:
+                fleet.read[server_id] = time.monotonic()
+
+
+@contextmanager
+def writing(client: Client, server_id: int | None) -> Iterator[None]:
+    """Around a POST or DELETE for ``server_id``: later reads use only lists begun after its answer came."""
+    fleet = _fleet(client)
+    try:
+        yield
+    finally:
+        with fleet.lock:
+            fleet.wrote[server_id if server_id is not None else -1] = time.monotonic()
+
+
+def read_since(client: Client, server_id: int | None) -> float:
+    """The oldest start a list may have to serve a read of ``server_id`` now."""
+    fleet = _fleet(client)
+    with fleet.lock:
+        last = (
+            max(fleet.wrote.get(server_id, 0.0), fleet.wrote.get(-1, 0.0))
+            if server_id is not None
+            else max(fleet.wrote.values(), default=0.0)
+        )
+    return max(time.monotonic() - _read_max_age(), last + 1e-6)
+
+
+def _read_max_age() -> float:
+    try:
+        return max(0.0, float(os.environ.get(READ_MAX_AGE_ENV, READ_MAX_AGE)))
+    except ValueError:
+        return READ_MAX_AGE
+
+
+def walk(client: Client) -> Listing:
+    """One walk of the account; its page count decides the next choice between walks and per-server lists."""
+    fleet = _fleet(client)
+    snaps, pages = client.walk_snapshots()
+    with fleet.lock:
+        fleet.walk_pages = pages
+    return Listing.of_snapshots(snaps, certain=pages == 1, walk=True)
+
+
+def own_list(client: Client, server_id: int) -> Listing:
+    return Listing.of_snapshots(client.list_snapshots(server_id=server_id), certain=True, walk=False)
+
+
+def source(
+    client: Client, server_id: int | None, *, need_certain: bool = False, own: bool = False
+) -> tuple[Hashable, Callable[[], Listing]]:
+    """Where callers listing ``server_id`` now share: a walk of the account (when no server is known, or when more
+    servers are in play than the last walk had pages; with ``need_certain`` only while walks are one page), or the
+    server's own list (``own``: always).
+    """
+    if server_id is None:
+        return (id(client), "walk"), lambda: walk(client)
+    fleet = _fleet(client)
+    with fleet.lock:
+        use_walk = not own and fleet.interest() > fleet.walk_pages and (not need_certain or fleet.walk_pages == 1)
+    if use_walk:
+        return (id(client), "walk"), lambda: walk(client)
+    return (id(client), "snapshots", server_id), lambda: own_list(client, server_id)
+
+
+def shared(
+    client: Client, server_id: int | None, *, since: float | None = None, need_certain: bool = False, own: bool = False
+) -> tuple[list[Snapshot], bool]:
+    """The snapshots of ``server_id`` from a list begun at or after ``since`` (None: after this call), shared with
+    every caller that may use the same list; and whether absence from it is certain. See :func:`source`.
+    """
+    key, fetch = source(client, server_id, need_certain=need_certain, own=own)
+    left = remaining()
+    timeout = LIST_TIMEOUT if left is None else max(0.001, min(LIST_TIMEOUT, left))
+
+    def timed_out(_: object) -> WaitTimeoutError:
+        return WaitTimeoutError(f"Listing the snapshots of server {server_id} took more than {timeout:g}s.")
+
+    listing: Listing = POLLER.wait(
+        key,
+        fetch,
+        lambda x: x,
+        timeout=timeout,
+        on_timeout=timed_out,
+        poll_interval=lambda _: GATHER_SECONDS,
+        survive_transient=False,
+        since=since,
+    )
+    return listing.server(server_id), listing.certain
+
+
+def server_snapshots(client: Client, server_id: int | None, *, since: float | None = None) -> list[Snapshot]:
+    """The server's snapshots, from a list whose absences are certain (its own, or a one-page walk)."""
+    snaps, certain = shared(client, server_id, since=since, need_certain=True)
+    return snaps if certain else shared(client, server_id, since=since, own=True)[0]
+
+
+def find_snapshot(client: Client, server_id: int | None, snapshot_id: int, *, since: float) -> Snapshot | None:
+    """Snapshot ``snapshot_id`` as listed at or after ``since``; None only when it is certainly gone."""
+    snaps, certain = shared(client, server_id, since=since)
+    found = next((s for s in snaps if s.id == snapshot_id), None)
+    if found is not None or certain:
+        return found
+    if server_id is None:  # no server to ask: a second walk, begun after the first, must lack it too
+        snaps, _ = shared(client, None)
+        return next((s for s in snaps if s.id == snapshot_id), None)
+    snaps, _ = shared(client, server_id, since=since, own=True)
+    return next((s for s in snaps if s.id == snapshot_id), None)
