@@ -22,18 +22,18 @@ from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN as UNKNOWN_WIRE
 
 from .client import ENDPOINT_ENV, TOKEN_ENV, Client
-from .errors import VpsorgError
+from .errors import ConfigurationError, VpsorgError
 from .models import positive_int as positive_int
 from .wait import parse_duration
 
 log: logging.Logger = logging.getLogger("pulumi_vpsorg")
 
 HOST_THREADS_ENV = "VPSORG_HOST_THREADS"
-_DEFAULT_HOST_THREADS = 64
+_DEFAULT_HOST_THREADS = 4096  # threads start only when calls need them: the engine's --parallel is the cap
 
 _lock = threading.Lock()
-_config: dict[str, str | None] = {"token": None, "endpoint": None}
-_clients: dict[tuple[str | None, str | None], Client] = {}
+_config: dict[str, str | None] = {"token": None, "endpoint": None, "max_rps": None}
+_clients: dict[tuple[str | None, ...], Client] = {}
 _pool_checked = False
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -48,6 +48,7 @@ class _Provider(ResourceProvider):
         with _lock:
             _config["token"] = _config_value(req, "vpsorg:token")
             _config["endpoint"] = _config_value(req, "vpsorg:endpoint")
+            _config["max_rps"] = _config_value(req, "vpsorg:maxRequestsPerSecond")
         widen_host_pool()
 
 
@@ -57,14 +58,27 @@ def _config_value(req: ConfigureRequest, key: str) -> str | None:
 
 
 def client() -> Client:
-    """The process's client for the configured token and endpoint (stack config first, then environment)."""
+    """The process's client for the configured token, endpoint and request budget (stack config first, then
+    environment)."""
     token = _config["token"] or os.environ.get(TOKEN_ENV)
     endpoint = _config["endpoint"] or os.environ.get(ENDPOINT_ENV)
+    max_rps = _config["max_rps"]
     with _lock:
-        found = _clients.get((token, endpoint))
+        found = _clients.get((token, endpoint, max_rps))
         if found is None:
-            found = _clients[(token, endpoint)] = Client(token, endpoint)
+            found = _clients[(token, endpoint, max_rps)] = Client(
+                token, endpoint, max_requests_per_second=_rate(max_rps)
+            )
         return found
+
+
+def _rate(value: str | None) -> float | None:
+    try:
+        return None if value is None else float(value)
+    except ValueError:
+        raise ConfigurationError(
+            f"vpsorg:maxRequestsPerSecond must be a number of requests a second, 0 for none (got {str(value)[:40]!r})."
+        ) from None
 
 
 def plain_errors(method: F) -> F:
@@ -193,10 +207,11 @@ def widen_host_pool() -> None:
     """Let the dynamic provider host serve more than 4 calls at once.
 
     ``python -m pulumi.dynamic`` serves gRPC from a ``ThreadPoolExecutor(max_workers=4)``, so a 5th snapshot
-    create would queue until one of the first four finished waiting. Our calls mostly sleep while they wait, so we
-    raise that pool's limit (default 64, ``VPSORG_HOST_THREADS`` to change, 0 to leave it alone). This reaches
-    into private attributes of ``concurrent.futures``; it runs only inside that host, only once, and if anything
-    does not look as expected it changes nothing and calls are simply served 4 at a time.
+    create would queue until one of the first four finished waiting. Our calls mostly sleep while they wait (a
+    waiting call costs one thread, about 75 KB, and no CPU), so we raise that pool's limit far enough that the
+    engine's ``--parallel`` is the only cap (default 4096, ``VPSORG_HOST_THREADS`` to change, 0 to leave it alone).
+    This reaches into private attributes of ``concurrent.futures``; it runs only inside that host, only once, and
+    if anything does not look as expected it changes nothing and calls are simply served 4 at a time.
     """
     global _pool_checked
     with _lock:

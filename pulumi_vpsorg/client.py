@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import email.utils
 import html
+import itertools
 import logging
 import math
 import os
@@ -62,6 +63,7 @@ _MAX_PAGES = 1000
 _TOKEN = re.compile(r"[\x21-\x7e]+")  # printable ASCII, no spaces: what an HTTP header can carry unchanged
 _MAX_BODY = 8 * 1024 * 1024  # no answer of this API comes near it; a larger one is not read to the end
 _MESSAGE_MAX = 300
+_SERIALS = itertools.count(1)
 
 
 def check_token(token: str | None) -> str:
@@ -141,6 +143,7 @@ class Client:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._token = check_token(token or os.environ.get(TOKEN_ENV))
+        self.serial: int = next(_SERIALS)  # names this client's shared lists (an id() can be reused)
         self.endpoint: str = resolve_endpoint(endpoint)
         try:
             self.budget: RequestBudget = for_endpoint(self.endpoint, rate_limit(max_requests_per_second))

@@ -79,7 +79,7 @@ _FLEETS_LOCK = threading.Lock()
 
 def _fleet(client: Client) -> _Fleet:
     with _FLEETS_LOCK:
-        return _FLEETS.setdefault(id(client), _Fleet())
+        return _FLEETS.setdefault(client.serial, _Fleet())
 
 
 @contextmanager
@@ -155,13 +155,13 @@ def source(
     server's own list (``own``: always).
     """
     if server_id is None:
-        return (id(client), "walk"), lambda: walk(client)
+        return (client.serial, "walk"), lambda: walk(client)
     fleet = _fleet(client)
     with fleet.lock:
         use_walk = not own and fleet.interest() > fleet.walk_pages and (not need_certain or fleet.walk_pages == 1)
     if use_walk:
-        return (id(client), "walk"), lambda: walk(client)
-    return (id(client), "snapshots", server_id), lambda: own_list(client, server_id)
+        return (client.serial, "walk"), lambda: walk(client)
+    return (client.serial, "snapshots", server_id), lambda: own_list(client, server_id)
 
 
 def shared(

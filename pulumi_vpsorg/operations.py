@@ -133,7 +133,7 @@ def _left(timeout: float) -> float:
 @contextmanager
 def _name_lock(client: Client, server_id: int, name: str) -> Iterator[None]:
     """Look-then-post is one step per (endpoint, server, name): across threads, and across processes here."""
-    with _NAME_LOCKS[(id(client), server_id, name)]:
+    with _NAME_LOCKS[(client.serial, server_id, name)]:
         if fcntl is None:
             yield
             return

@@ -225,7 +225,7 @@ def wait_for_restore(
         )
 
     return POLLER.wait(
-        (id(client), "servers"),
+        (client.serial, "servers"),
         client.list_servers,
         evaluate,
         timeout=timeout,

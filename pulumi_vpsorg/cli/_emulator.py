@@ -19,7 +19,8 @@ def cmd_emulator(args: argparse.Namespace, env: Environment) -> int:
     try:
         emulator = Emulator(token=args.accept_token, snapshot_seconds=args.snapshot_seconds,
                             restore_seconds=args.restore_seconds, state_file=args.state, servers=args.servers,
-                            page_size=args.page_size, latency=args.latency)  # fmt: skip
+                            page_size=args.page_size, latency=args.latency,
+                            rate_limit=args.rate_limit)  # fmt: skip
     except (OSError, ValueError) as e:
         raise ConfigurationError(
             f"cannot use the state file {args.state!r}: {e}. Fix or remove it to start with a fresh state."

@@ -329,6 +329,7 @@ def _tool_screens(sub: Subcommands, g: _Groups) -> None:
     s.add_argument("--servers", type=int, default=6, help="how many servers exist (default 6)")
     s.add_argument("--page-size", type=int, default=20, help="list page size (default 20)")
     s.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
+    s.add_argument("--rate-limit", type=float, metavar="N", help="answer 429 beyond N requests a second")
     s.add_argument("-v", "--verbose", action="store_true", help="log each request on stderr")
     s.set_defaults(run=_emulator.cmd_emulator)
     s = _screen(sub, "version", "Print the version.", "  vpsorg version", [])

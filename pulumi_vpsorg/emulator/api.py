@@ -58,6 +58,7 @@ class Emulator:
         page_size: list pages hold at most this many items (``next`` links to the rest).
         servers: how many servers exist at start (the two of the docs first); more allow larger benchmarks.
         latency: seconds to wait before answering each request.
+        rate_limit: answer 429 (``Retry-After: 1``) beyond this many API requests a second (None: no limit).
     """
 
     def __init__(
@@ -70,6 +71,7 @@ class Emulator:
         page_size: int = 20,
         servers: int = len(DOC_SERVERS),
         latency: float = 0.0,
+        rate_limit: float | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.token: str | None = token
@@ -82,6 +84,7 @@ class Emulator:
         self.log: list[dict[str, Any]] = []
         self._lock = threading.RLock()
         self._faults = faults.Faults()
+        self._limit = faults.RateLimit(rate_limit, time.monotonic()) if rate_limit else None
         self._servers = servers
         self._state: State
         if state_file and os.path.exists(state_file):
@@ -95,7 +98,7 @@ class Emulator:
     def inject(self, **spec: Any) -> None:
         """Arm faults (see :mod:`pulumi_vpsorg.emulator.faults`); a malformed one raises ValueError, arms nothing."""
         unknown = set(spec) - {"status", "count", "retry_after", "method", "path", "body", "text",
-                               "drop_after_create", "fail_snapshots", "latency"}  # fmt: skip
+                               "drop_after_create", "fail_snapshots", "latency", "rate_limit"}  # fmt: skip
         why = f"unknown fault keys: {', '.join(sorted(unknown))}" if unknown else faults.problem(spec)
         if why:
             raise ValueError(why)
@@ -107,12 +110,16 @@ class Emulator:
             self._faults.fail_snapshots += spec.get("fail_snapshots", 0)
             if spec.get("latency") is not None:
                 self.latency = spec["latency"]
+            if spec.get("rate_limit") is not None:
+                rate = spec["rate_limit"]
+                self._limit = faults.RateLimit(rate, time.monotonic()) if rate else None
 
     def reset(self, *, snapshot_seconds: float | None = None, restore_seconds: float | None = None) -> None:
         """Back to a fresh start: the servers only, no snapshots, faults, latency or log (for shared test fixtures)."""
         with self._lock:
             self._state = State.new(self._servers, self.clock())
             self._faults = faults.Faults()
+            self._limit = None
             self.latency = 0.0
             self.log.clear()
             if snapshot_seconds is not None:
@@ -172,7 +179,8 @@ class Emulator:
         if not req.path.startswith(API_PREFIX + "/"):
             return detail(404, _NOT_FOUND)
         denied = self._authenticate(authorization)
-        fault = denied or self._faults.take(req.method, req.path)
+        limited = self._limit.take(time.monotonic()) if self._limit and not denied else None
+        fault = denied or limited or self._faults.take(req.method, req.path)
         if fault:
             return fault
         req.path = req.path[len(API_PREFIX) :]

@@ -3,7 +3,8 @@
 ``{"status": 429, "count": 2, "retry_after": 1, "method": "GET", "path": "/api/v1/snapshots/"}`` answers the next
 matching requests with that status (``body``: any JSON instead of the default detail, ``text``: an HTML page);
 ``{"drop_after_create": 1}`` performs the next create and then drops the connection; ``{"fail_snapshots": 1}``
-makes the next snapshot end ``failed``; ``{"latency": 0.2}`` delays every request.
+makes the next snapshot end ``failed``; ``{"latency": 0.2}`` delays every request; ``{"rate_limit": 10}`` answers
+429 (``Retry-After: 1``) to API requests beyond 10 a second (a bucket of 10; 0 lifts it).
 """
 
 from __future__ import annotations
@@ -69,8 +70,28 @@ def problem(spec: dict[str, Any]) -> str | None:
         (_whole(spec.get("drop_after_create", 0), 0), f"drop_after_create must be a whole number to {_MAX_COUNT}"),
         (_whole(spec.get("fail_snapshots", 0), 0), f"fail_snapshots must be a whole number to {_MAX_COUNT}"),
         (latency is None or (_number(latency) and 0 <= latency <= 60), "latency must be 0 to 60 seconds"),
+        (spec.get("rate_limit") is None or (_number(spec["rate_limit"]) and 0 <= spec["rate_limit"] <= 1e6),
+         "rate_limit must be 0 (none) to 1000000 requests a second"),
     ]  # fmt: skip
     return next((why for ok, why in checks if not ok), None)
+
+
+class RateLimit:
+    """A bucket of ``rate`` requests refilled at ``rate`` a second: what VPS.org might do (its limit is unknown)."""
+
+    def __init__(self, rate: float, now: float) -> None:
+        self.rate = rate
+        self.tokens = rate
+        self.at = now
+
+    def take(self, now: float) -> Reply | None:
+        """None when the request may go on, else the 429 (the emulator's lock guards this)."""
+        self.tokens = min(self.rate, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return None
+        return Reply(429, {"detail": "Request was throttled. Expected available in 1 second."}, {"Retry-After": "1"})
 
 
 class Faults:

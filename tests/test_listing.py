@@ -1,0 +1,149 @@
+"""Shared lists: walks of the account for many servers, "missing from a walk" never meaning "gone", reads sharing
+one list across a refresh and never judging by one begun before a write."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+
+import httpx
+import pytest
+
+from pulumi_vpsorg import Client, listing
+from pulumi_vpsorg.emulator import Emulator
+from pulumi_vpsorg.models import Snapshot
+from pulumi_vpsorg.operations import take_snapshot
+from pulumi_vpsorg.wait import wait_for_snapshot
+
+TOKEN = "vps_listing"
+SERVERS = [12345 + i for i in range(6)]
+
+
+def _setup(page_size: int = 2, seconds: float = 0.0) -> tuple[Emulator, Client, dict[str, int]]:
+    """An emulator with small pages, behind a transport that can delete a snapshot between two pages of a walk."""
+    emu = Emulator(token=TOKEN, snapshot_seconds=seconds, servers=len(SERVERS), page_size=page_size)
+    inner = emu.transport()
+    victim = {"id": 0}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        resp = inner.handle_request(request)
+        walk_page_one = request.url.path == "/api/v1/snapshots/" and not request.url.query
+        if request.method == "GET" and walk_page_one and victim["id"]:
+            emu.handle("DELETE", f"/api/v1/snapshots/{victim['id']}/", f"Bearer {TOKEN}", b"")
+            victim["id"] = 0  # one deletion: the next page shifts, and the walk skips a live snapshot
+        return resp
+
+    return emu, Client(TOKEN, "http://emulator/api/v1", transport=httpx.MockTransport(handler)), victim
+
+
+@contextmanager
+def _fleet(api: Client) -> Iterator[None]:
+    """Operations in progress on every server: more servers than a walk has pages, so walks are chosen."""
+    with ExitStack() as stack:
+        for server in SERVERS:
+            stack.enter_context(listing.busy(api, server))
+        yield
+
+
+def _three(emu: Emulator, api: Client) -> list[Snapshot]:
+    """Three snapshots in id order on three servers: page 1 holds the first two, page 2 the third."""
+    return [api.create_snapshot(server, f"s{i}") for i, server in enumerate(SERVERS[:3])]
+
+
+def test_a_walk_serves_many_servers_with_one_request_per_page():
+    emu, api, _ = _setup(page_size=20)
+    _three(emu, api)
+    emu.log.clear()
+    since = time.monotonic()
+    with _fleet(api):
+        found = [listing.shared(api, server, since=since) for server in SERVERS]
+    assert [len(snaps) for snaps, _ in found] == [1, 1, 1, 0, 0, 0] and all(certain for _, certain in found)
+    assert [(r["path"], r["query"]) for r in emu.requests("GET")] == [("/api/v1/snapshots/", {})]
+
+
+def test_missing_from_a_walk_is_looked_for_in_the_servers_own_list_before_a_read_says_gone():
+    emu, api, victim = _setup()
+    first, _, third = _three(emu, api)
+    victim["id"] = first.id
+    emu.log.clear()
+    with _fleet(api):
+        found = listing.find_snapshot(api, third.server_id, third.id, since=0.0)
+    assert found is not None and found.id == third.id  # the walk skipped it; its server's list has it
+    queries = [r["query"] for r in emu.requests("GET")]
+    assert queries == [{}, {"page": "2"}, {"server_id": str(third.server_id)}]
+
+
+def test_a_wait_does_not_fail_when_a_walk_skips_its_snapshot():
+    emu, api, victim = _setup(seconds=0.0)
+    first = api.create_snapshot(SERVERS[0], "victim")
+    emu.snapshot_seconds = 0.3
+    api.create_snapshot(SERVERS[1], "second")
+    target = api.create_snapshot(SERVERS[2], "target")
+    victim["id"] = first.id
+    with _fleet(api):
+        done = wait_for_snapshot(api, target, timeout=5, poll_interval=lambda _: 0.05)
+    assert done.is_completed and done.id == target.id
+    assert any(r["query"] == {"server_id": str(SERVERS[2])} for r in emu.requests("GET"))
+
+
+def test_a_look_up_before_posting_never_trusts_a_walks_absence():
+    emu, api, victim = _setup()
+    first, _, third = _three(emu, api)
+    victim["id"] = first.id
+    emu.log.clear()
+    with _fleet(api):
+        snap, adopted = take_snapshot(api, third.server_id, third.name, wait=False)
+    assert adopted and snap.id == third.id and emu.requests("POST") == []
+
+
+def test_reads_share_one_list_across_a_refresh_in_any_order():
+    emu, api, _ = _setup(page_size=20)
+    made = [api.create_snapshot(SERVERS[i % 6], f"s{i}") for i in range(18)]
+    emu.log.clear()
+    found: list[Snapshot | None] = []
+    for snap in made:  # one at a time, servers interleaved: a 50 ms gather alone would list 18 times
+        with listing.busy(api, snap.server_id, reading=True):
+            since = listing.read_since(api, snap.server_id)
+            found.append(listing.find_snapshot(api, snap.server_id, snap.id, since=since))
+    assert [s.id if s else None for s in found] == [s.id for s in made]
+    assert len(emu.requests("GET")) <= 2, emu.requests("GET")  # the first server's own list, then one walk
+
+
+def test_a_read_after_a_write_never_judges_by_a_list_begun_before_it():
+    emu, api, _ = _setup(page_size=20)
+    with listing.busy(api, SERVERS[0], reading=True):
+        assert listing.find_snapshot(api, SERVERS[0], 801, since=listing.read_since(api, SERVERS[0])) is None
+    snap, _ = take_snapshot(api, SERVERS[0], "made", wait=False)
+    with listing.busy(api, SERVERS[0], reading=True):
+        found = listing.find_snapshot(api, SERVERS[0], snap.id, since=listing.read_since(api, SERVERS[0]))
+    assert found is not None and found.id == snap.id
+
+
+@pytest.mark.parametrize("concurrent", [4, 16])
+def test_concurrent_reads_on_many_servers_cost_about_one_walk(concurrent):
+    emu, api, _ = _setup(page_size=20)
+    made = [api.create_snapshot(SERVERS[i % 6], f"s{i}") for i in range(18)]
+    emu.log.clear()
+    results: list[Snapshot | None] = []
+    todo = list(made)
+    lock = threading.Lock()
+
+    def reader() -> None:
+        while True:
+            with lock:
+                if not todo:
+                    return
+                snap = todo.pop(0)
+            with listing.busy(api, snap.server_id, reading=True):
+                since = listing.read_since(api, snap.server_id)
+                results.append(listing.find_snapshot(api, snap.server_id, snap.id, since=since))
+
+    threads = [threading.Thread(target=reader) for _ in range(concurrent)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(s.id for s in results if s) == sorted(s.id for s in made)
+    assert len(emu.requests("GET")) <= 3, emu.requests("GET")
