@@ -74,11 +74,21 @@ def naive_provider() -> str:
 class Run:
     """One deployment: a fresh emulator and a fresh provider host, as one `pulumi up` would have."""
 
-    def __init__(self, provider: str, seconds: float, servers: int, naive: bool = False) -> None:
+    def __init__(
+        self,
+        provider: str,
+        seconds: float,
+        servers: int,
+        naive: bool = False,
+        *,
+        max_rps: str = "0",
+        rate_limit: float | None = None,
+    ) -> None:
         self.provider = provider
-        self.emu = Emulator(token=TOKEN, snapshot_seconds=seconds, servers=servers)
+        self.emu = Emulator(token=TOKEN, snapshot_seconds=seconds, servers=servers, rate_limit=rate_limit)
         self.server = serve(self.emu)
-        env = {"VPSORG_TOKEN": TOKEN, "VPSORG_ENDPOINT": self.server.endpoint}
+        # Unpaced unless a row says otherwise: the emulator has no rate limit, and the naive provider no budget.
+        env = {"VPSORG_TOKEN": TOKEN, "VPSORG_ENDPOINT": self.server.endpoint, "VPSORG_MAX_RPS": max_rps}
         if naive:
             env["PYTHONPATH"] = HERE + os.pathsep + os.environ.get("PYTHONPATH", "")
         self.host = ProviderHost(env)
@@ -174,7 +184,7 @@ def bench_many(args: argparse.Namespace, ours: str, naive: str) -> dict[str, Any
 
 
 def bench_refresh(run: Run, created: list[tuple[Any, float]]) -> tuple[int, float]:
-    host = ProviderHost({"VPSORG_TOKEN": TOKEN, "VPSORG_ENDPOINT": run.server.endpoint})
+    host = ProviderHost({"VPSORG_TOKEN": TOKEN, "VPSORG_ENDPOINT": run.server.endpoint, "VPSORG_MAX_RPS": "0"})
     try:
         host.configure({})
         before = run.lists()

@@ -106,7 +106,9 @@ def bounded_transport() -> httpx.BaseTransport:
     httpx has no public hook for the network layer, so this swaps the connection pool's backend. If httpx ever
     stops looking as expected, requests keep httpx's per-read timeouts and a warning says so.
     """
-    transport = httpx.HTTPTransport()
+    # Keep as many connections open as the client uses at once (httpx keeps 20): a fleet's calls then reuse them
+    # instead of opening (and, on the real API, TLS-handshaking) new ones.
+    transport = httpx.HTTPTransport(limits=httpx.Limits(max_connections=32, max_keepalive_connections=32))
     pool = getattr(transport, "_pool", None)
     inner = getattr(pool, "_network_backend", None)
     if isinstance(inner, httpcore.NetworkBackend):

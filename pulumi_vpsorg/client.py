@@ -20,6 +20,7 @@ import math
 import os
 import random
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any, Literal, TypeVar
@@ -64,6 +65,7 @@ _TOKEN = re.compile(r"[\x21-\x7e]+")  # printable ASCII, no spaces: what an HTTP
 _MAX_BODY = 8 * 1024 * 1024  # no answer of this API comes near it; a larger one is not read to the end
 _MESSAGE_MAX = 300
 _SERIALS = itertools.count(1)
+_IN_FLIGHT = 32  # requests at once per client: more only queue inside httpx's pool, whose queue costs O(n) a turn
 
 
 def check_token(token: str | None) -> str:
@@ -155,6 +157,7 @@ class Client:
         self.backoff_cap = backoff_cap
         self.max_retry_after = max_retry_after
         self._sleep = sleep
+        self._in_flight = threading.BoundedSemaphore(_IN_FLIGHT)
         self._http = httpx.Client(
             base_url=self.endpoint + "/",
             headers={
@@ -372,7 +375,16 @@ class Client:
         return self._status_error(resp, method, path, (hints or {}).get(resp.status_code))
 
     def _read(self, request: httpx.Request) -> httpx.Response:
-        """Send and read the answer, at most ``_MAX_BODY`` bytes of it (decoded)."""
+        """Send and read the answer, at most ``_MAX_BODY`` bytes of it (decoded); at most ``_IN_FLIGHT`` at once."""
+        left = remaining()
+        if not self._in_flight.acquire(timeout=max(0.0, left) if left is not None else -1):
+            raise httpx.PoolTimeout("no connection came free before the time limit", request=request)
+        try:
+            return self._read_one(request)
+        finally:
+            self._in_flight.release()
+
+    def _read_one(self, request: httpx.Request) -> httpx.Response:
         resp = self._http.send(request, stream=True)
         try:
             chunks, size = [], 0

@@ -29,7 +29,9 @@ from .models import Snapshot
 
 READ_MAX_AGE_ENV = "VPSORG_READ_MAX_AGE"
 READ_MAX_AGE = 60.0  # a read may judge by a list this old (begun after this process's last write there)
-GATHER_SECONDS = 0.05  # callers asking within this long share one list
+GATHER_SECONDS = 0.05
+_ANY = -1  # a write on a server not known
+_ANY_NAME = "\0"  # a write of any name on the server  # callers asking within this long share one list
 LIST_TIMEOUT = 300.0
 
 
@@ -61,7 +63,7 @@ class _Fleet:
     lock: threading.Lock = field(default_factory=threading.Lock)
     busy: Counter[int] = field(default_factory=Counter)
     read: dict[int, float] = field(default_factory=dict)  # when each server was last read (refresh, delete)
-    wrote: dict[int, float] = field(default_factory=dict)  # -1: a write for an unknown server
+    wrote: dict[tuple[int, str | None], float] = field(default_factory=dict)  # when writes ended, see writing()
     walk_pages: int = 1
 
     def interest(self) -> int:
@@ -105,25 +107,31 @@ def busy(client: Client, server_id: int | None, *, reading: bool = False) -> Ite
 
 
 @contextmanager
-def writing(client: Client, server_id: int | None) -> Iterator[None]:
-    """Around a POST or DELETE for ``server_id``: later reads use only lists begun after its answer came."""
+def writing(client: Client, server_id: int | None, name: str | None) -> Iterator[None]:
+    """Around a POST or DELETE of snapshot ``name`` (None: not known) on ``server_id``: later reads of that server,
+    and look-ups of that name, use only lists begun after its answer came.
+    """
     fleet = _fleet(client)
     try:
         yield
     finally:
         with fleet.lock:
-            fleet.wrote[server_id if server_id is not None else -1] = time.monotonic()
+            now = time.monotonic()
+            server = server_id if server_id is not None else _ANY
+            fleet.wrote[(server, name)] = fleet.wrote[(server, _ANY_NAME)] = now
 
 
-def read_since(client: Client, server_id: int | None) -> float:
-    """The oldest start a list may have to serve a read of ``server_id`` now."""
+def read_since(client: Client, server_id: int | None, name: str | None = None) -> float:
+    """The oldest start a list may have to serve, now, a read of ``server_id`` or (``name``) a look-up by name."""
     fleet = _fleet(client)
     with fleet.lock:
-        last = (
-            max(fleet.wrote.get(server_id, 0.0), fleet.wrote.get(-1, 0.0))
-            if server_id is not None
-            else max(fleet.wrote.values(), default=0.0)
-        )
+        w = fleet.wrote
+        if server_id is None:
+            last = max(w.values(), default=0.0)
+        elif name is None:
+            last = max(w.get((server_id, _ANY_NAME), 0.0), w.get((_ANY, _ANY_NAME), 0.0))
+        else:
+            last = max(w.get((server_id, name), 0.0), w.get((server_id, None), 0.0), w.get((_ANY, _ANY_NAME), 0.0))
     return max(time.monotonic() - _read_max_age(), last + 1e-6)
 
 
@@ -191,7 +199,14 @@ def shared(
 
 
 def server_snapshots(client: Client, server_id: int | None, *, since: float | None = None) -> list[Snapshot]:
-    """The server's snapshots, from a list whose absences are certain (its own, or a one-page walk)."""
+    """The server's snapshots, from a list whose absences are certain (its own, or a one-page walk); a kept one
+    begun at or after ``since`` serves at once.
+    """
+    if since is not None and server_id is not None:
+        for key in ((client.serial, "snapshots", server_id), (client.serial, "walk")):
+            kept: Listing | None = POLLER.kept(key, since)
+            if kept is not None and kept.certain:
+                return kept.server(server_id)
     snaps, certain = shared(client, server_id, since=since, need_certain=True)
     return snaps if certain else shared(client, server_id, since=since, own=True)[0]
 

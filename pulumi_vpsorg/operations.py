@@ -23,6 +23,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import IO
 
 from . import listing
 from ._deadline import deadline, remaining
@@ -53,6 +54,7 @@ POST_GRACE = 30.0  # how long a POST whose answer was lost is looked for before 
 _LOOK_EVERY = 2.0
 _NAME_LOCKS: defaultdict[tuple[int, int, str], threading.Lock] = defaultdict(threading.Lock)
 LOCK_DIR_ENV = "VPSORG_LOCK_DIR"
+_CLOCK_MARGIN = 0.5  # the wall clock another process read may be a little off ours
 
 
 def limit_error(server_id: int, existing: list[Snapshot], api_said: str = "") -> SnapshotLimitError:
@@ -98,8 +100,8 @@ def take_snapshot(
     (:class:`~pulumi_vpsorg.errors.WaitTimeoutError` when waiting ran out).
     """
     with deadline(timeout), listing.busy(client, server_id):
-        with _name_lock(client, server_id, name):
-            snap, adopted = _look_then_post(client, server_id, name, description, sleep)
+        with _name_lock(client, server_id, name) as since:
+            snap, adopted = _look_then_post(client, server_id, name, description, since, sleep)
         if not wait:
             return snap, adopted
         snap = _wait_or_clean_up(client, snap, _left(timeout), poll_interval, on_poll)
@@ -107,17 +109,23 @@ def take_snapshot(
 
 
 def _look_then_post(
-    client: Client, server_id: int, name: str, description: str | None, sleep: Callable[[float], None]
+    client: Client,
+    server_id: int,
+    name: str,
+    description: str | None,
+    since: float,
+    sleep: Callable[[float], None],
 ) -> tuple[Snapshot, bool]:
-    """Under the name lock: adopt the snapshot of that name, or POST one, by a list begun after the lock was taken
-    (shared with every create asking now); a walk's absence is checked in the server's own list before posting.
+    """Under the name lock: adopt the snapshot of that name, or POST one.
+
+    Judged by a list whose absences are certain (the server's own, or a one-page walk), shared with every create
+    that may use it: one begun after ``since`` (the lock's last release by another process), after this process
+    last wrote that name on that server, and at most the read age old. A count it shows below the limit may be
+    stale; VPS.org refuses a POST beyond it, and that refusal names the snapshots that exist.
     """
-    since = time.monotonic()
-    existing, certain = listing.shared(client, server_id, since=since)
+    since = max(since, listing.read_since(client, server_id, name))
+    existing = listing.server_snapshots(client, server_id, since=min(since, time.monotonic()))
     snap = find_by_name(existing, name, server_id)
-    if snap is None and not certain:
-        existing, _ = listing.shared(client, server_id, since=since, own=True)
-        snap = find_by_name(existing, name, server_id)
     if snap is not None:
         return snap, True
     if len(existing) >= SNAPSHOT_LIMIT:
@@ -131,38 +139,68 @@ def _left(timeout: float) -> float:
 
 
 @contextmanager
-def _name_lock(client: Client, server_id: int, name: str) -> Iterator[None]:
-    """Look-then-post is one step per (endpoint, server, name): across threads, and across processes here."""
+def _name_lock(client: Client, server_id: int, name: str) -> Iterator[float]:
+    """Look-then-post is one step per (endpoint, server, name): across threads, and across processes here.
+
+    Yields the oldest start a list may have to judge by: when another process on this machine last released the
+    lock (written in the lock file), or now when there is no lock file.
+    """
     with _NAME_LOCKS[(client.serial, server_id, name)]:
-        if fcntl is None:
-            yield
-            return
-        key = hashlib.sha256(f"{client.endpoint}\0{server_id}\0{name}".encode()).hexdigest()[:32]
-        folder = os.environ.get(LOCK_DIR_ENV) or os.path.join(tempfile.gettempdir(), "pulumi-vpsorg-locks")
-        try:
-            os.makedirs(folder, exist_ok=True)
-            f = open(os.path.join(folder, key + ".lock"), "a+")
-        except OSError as e:  # the in-process lock and reconciliation still hold
-            log.warning("cannot use the lock folder %s (%s); set %s to a writable folder", folder, e, LOCK_DIR_ENV)
-            yield
+        f = _lock_file(client, server_id, name)
+        if f is None:
+            yield time.monotonic()
             return
         with f:
-            while True:
-                try:
-                    fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    left = remaining()
-                    if left is not None and left <= 0:
-                        raise WaitTimeoutError(
-                            f"Another process on this machine kept taking snapshot {name!r} of server {server_id} "
-                            "until the time limit ran out; run again once it is done (it adopts that snapshot)."
-                        ) from None
-                    time.sleep(0.05)
+            _flock(f, server_id, name)
             try:
-                yield
+                yield _released_at(f)
             finally:
+                f.seek(0)
+                f.truncate()
+                f.write(repr(time.time()))
+                f.flush()
                 fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _lock_file(client: Client, server_id: int, name: str) -> IO[str] | None:
+    if fcntl is None:
+        return None
+    key = hashlib.sha256(f"{client.endpoint}\0{server_id}\0{name}".encode()).hexdigest()[:32]
+    folder = os.environ.get(LOCK_DIR_ENV) or os.path.join(tempfile.gettempdir(), "pulumi-vpsorg-locks")
+    try:
+        os.makedirs(folder, exist_ok=True)
+        return open(os.path.join(folder, key + ".lock"), "a+")
+    except OSError as e:  # the in-process lock and reconciliation still hold
+        log.warning("cannot use the lock folder %s (%s); set %s to a writable folder", folder, e, LOCK_DIR_ENV)
+        return None
+
+
+def _flock(f: IO[str], server_id: int, name: str) -> None:
+    while True:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            left = remaining()
+            if left is not None and left <= 0:
+                raise WaitTimeoutError(
+                    f"Another process on this machine kept taking snapshot {name!r} of server {server_id} "
+                    "until the time limit ran out; run again once it is done (it adopts that snapshot)."
+                ) from None
+            time.sleep(0.05)
+
+
+def _released_at(f: IO[str]) -> float:
+    """The monotonic time another process last released this lock (0 when none did); unreadable: now."""
+    f.seek(0)
+    text = f.read().strip()
+    if not text:
+        return 0.0
+    try:
+        ago = time.time() - float(text)
+    except ValueError:
+        return time.monotonic()
+    return time.monotonic() - max(0.0, ago) + _CLOCK_MARGIN
 
 
 def _post(
@@ -171,7 +209,7 @@ def _post(
     """POST the snapshot once; a refused POST (429/503) may be sent again, a lost answer never is."""
     for attempt in range(_POST_ATTEMPTS):
         try:
-            with listing.writing(client, server_id):
+            with listing.writing(client, server_id, name):
                 return client.create_snapshot(server_id, name, description)
         except SnapshotLimitError as e:  # someone else made one since we looked
             raise limit_error(server_id, _list_quietly(client, server_id), e.api_message) from None
@@ -236,7 +274,7 @@ def _reconcile(
             return mine, adopted
     if not adopted:  # ours is the duplicate: remove it; one we adopted is its maker's to remove
         try:
-            with listing.writing(client, server_id):
+            with listing.writing(client, server_id, mine.name):
                 client.delete_snapshot(mine.id)
         except NotFoundError:
             pass
@@ -285,6 +323,7 @@ def delete_snapshot(client: Client, snapshot_id: int, server_id: int | None = No
 
 
 def _delete(client: Client, snapshot_id: int, server_id: int | None, timeout: float) -> bool:
+    snap = None
     if server_id is not None:
         snap = listing.find_snapshot(client, server_id, snapshot_id, since=listing.read_since(client, server_id))
         if snap is None:
@@ -295,7 +334,7 @@ def _delete(client: Client, snapshot_id: int, server_id: int | None, timeout: fl
             except SnapshotFailedError:
                 pass  # a failed snapshot is deleted all the same
     try:
-        with listing.writing(client, server_id):
+        with listing.writing(client, server_id, snap.name if snap is not None else None):
             client.delete_snapshot(snapshot_id)
     except NotFoundError:
         return False

@@ -216,6 +216,18 @@ def test_environment_configures_the_provider(api, snap_props):
     assert id_ == "801"
 
 
+def test_stack_config_sets_the_request_budget_and_a_bad_one_says_which_setting(api, snap_props):
+    h = ProviderHost()
+    try:
+        h.configure({"vpsorg:token": TOKEN, "vpsorg:endpoint": api.endpoint, "vpsorg:maxRequestsPerSecond": "lots"})
+        with pytest.raises(grpc.RpcError) as e:
+            _create(h, snap_props, server_id=12345, name="n")
+    finally:
+        h.close()
+    assert "vpsorg:maxRequestsPerSecond must be a number of requests a second" in _error(e)
+    assert api.emu.log == []
+
+
 def test_lost_post_response_leaves_exactly_one_snapshot(host, api, snap_props):
     api.emu.inject(drop_after_create=1)
     id_, outs = _create(host, snap_props, server_id=12345, name="n")

@@ -226,9 +226,9 @@ class Emulator:
                 return Reply(400, {"server_id": ["A valid integer is required."]})
             items = [s for s in items if s.server_id == int(wanted)]
         now = self.clock()
-        return self._page([self._view(s, now) for s in items], req)
+        return self._page(items, req, lambda s: self._view(s, now))
 
-    def _page(self, items: list[dict[str, Any]], req: Request) -> Reply:
+    def _page(self, items: list[Any], req: Request, view: Callable[[Any], dict[str, Any]] = lambda x: x) -> Reply:
         page_text = req.query.get("page", "1")
         if not (page_text.isascii() and page_text.isdigit()) or int(page_text) < 1:
             return detail(404, "Invalid page.")
@@ -238,7 +238,7 @@ class Emulator:
         nxt = f"{link}{urlencode(dict(req.query, page=page + 1))}" if start + self.page_size < len(items) else None
         prev = f"{link}{urlencode(dict(req.query, page=page - 1))}" if page > 1 else None
         return Reply(200, {"count": len(items), "next": nxt, "previous": prev,
-                           "results": items[start : start + self.page_size]})  # fmt: skip
+                           "results": [view(x) for x in items[start : start + self.page_size]]})  # fmt: skip
 
     def _create(self, req: Request) -> Reply | Drop:
         data, errors = _create_body(req.body)

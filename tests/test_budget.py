@@ -1,0 +1,112 @@
+"""The process-wide request budget: pacing, one pause for every caller on a 429, and the settings that set it."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from pulumi_vpsorg import Client, ConfigurationError, budget
+from pulumi_vpsorg.budget import BURST, RequestBudget, rate_limit
+from pulumi_vpsorg.emulator import Emulator
+
+TOKEN = "vps_budget"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_burst_then_one_request_per_interval():
+    clock = Clock()
+    b = RequestBudget(10, clock=clock)
+    waits = [b.reserve() for _ in range(BURST + 3)]
+    assert waits[:BURST] == [0.0] * BURST
+    assert waits[BURST:] == pytest.approx([0.1, 0.2, 0.3])
+
+
+def test_a_429_pauses_every_caller_and_halves_the_rate_once_per_pause():
+    clock = Clock()
+    b = RequestBudget(10, clock=clock)
+    b.refused(2.0)
+    b.refused(2.0)  # another caller's 429 from the same burst: the rate halves once
+    assert b.rate == 5 and b.throttled == 2
+    assert b.reserve() == pytest.approx(2.0)  # any caller, not only the refused one
+    assert b.reserve() == pytest.approx(2.2)  # and no burst after the pause: one per 1/5 s
+    clock.now += 3
+    for _ in range(40):
+        b.answered()
+    assert b.rate == 10  # recovers to the limit, never above it
+
+
+def test_zero_is_unpaced_but_a_429_still_pauses_everyone():
+    clock = Clock()
+    b = RequestBudget(0, clock=clock)
+    assert [b.reserve() for _ in range(100)] == [0.0] * 100
+    b.refused(1.5)
+    assert b.reserve() == pytest.approx(1.5)
+
+
+@pytest.mark.parametrize("value, rate", [(None, 10.0), ("", 10.0), ("2.5", 2.5), (0, 0.0), ("0", 0.0)])
+def test_rate_limit_setting(value, rate, monkeypatch):
+    monkeypatch.delenv("VPSORG_MAX_RPS", raising=False)
+    assert rate_limit(value) == rate
+
+
+@pytest.mark.parametrize("value", ["fast", "-1", "inf", "nan"])
+def test_a_bad_rate_limit_names_the_setting(value, monkeypatch):
+    monkeypatch.setenv("VPSORG_MAX_RPS", value)
+    with pytest.raises(ConfigurationError, match="maxRequestsPerSecond or VPSORG_MAX_RPS"):
+        Client(TOKEN, "http://emulator/api/v1")
+
+
+def test_the_environment_sets_the_budget(monkeypatch):
+    monkeypatch.setenv("VPSORG_MAX_RPS", "3")
+    assert Client(TOKEN, "http://emulator/api/v1").budget.limit == 3
+
+
+def test_clients_of_one_endpoint_share_one_budget():
+    a = Client(TOKEN, "http://emulator/api/v1", max_requests_per_second=5)
+    b = Client(TOKEN, "http://emulator/api/v1", max_requests_per_second=5)
+    c = Client(TOKEN, "http://other/api/v1", max_requests_per_second=5)
+    assert a.budget is b.budget and a.budget is not c.budget and a.budget is budget.for_endpoint(a.endpoint, 5)
+
+
+def test_many_callers_against_a_rate_limited_api_all_succeed_and_slow_down_together():
+    emu = Emulator(token=TOKEN, rate_limit=10)
+    api = Client(TOKEN, "http://emulator/api/v1", transport=emu.transport(), max_requests_per_second=50)
+    errors: list[Exception] = []
+
+    def calls() -> None:
+        for _ in range(3):
+            try:
+                api.list_servers()
+            except Exception as e:  # noqa: BLE001 - any failure fails the test below
+                errors.append(e)
+
+    threads = [threading.Thread(target=calls) for _ in range(10)]
+    started = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    statuses = [r["status"] for r in emu.log]
+    assert errors == [] and statuses.count(200) == 30
+    assert 0 < statuses.count(429) <= 30 and api.budget.throttled == statuses.count(429)
+    assert api.budget.rate < 50 and time.monotonic() - started >= 1.5  # 30 calls at 10/s, after a burst of 10
+
+
+def test_the_emulator_rate_limit_is_checked_and_can_be_lifted():
+    emu = Emulator(token=TOKEN)
+    with pytest.raises(ValueError, match="rate_limit must be"):
+        emu.inject(rate_limit=-1)
+    emu.inject(rate_limit=1)
+    statuses = [emu.handle("GET", "/api/v1/servers/", f"Bearer {TOKEN}", b"").status for _ in range(3)]  # type: ignore[union-attr]
+    assert statuses == [200, 429, 429]
+    emu.inject(rate_limit=0)
+    assert emu.handle("GET", "/api/v1/servers/", f"Bearer {TOKEN}", b"").status == 200  # type: ignore[union-attr]
