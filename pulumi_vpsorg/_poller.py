@@ -127,16 +127,6 @@ class Poller:
                 return value  # type: ignore[no-any-return]
             self._poll(group, value, fetch, clock)
 
-    def kept(self, key: Hashable, since: float) -> Any:
-        """The answer kept under ``key`` if its fetch began at or after ``since`` and succeeded, else None."""
-        with self._lock:
-            group = self._groups.get(key)
-        if group is None:
-            return None
-        with group.cond:
-            ok = group.finished and group.error is None and group.finished_began >= since
-            return group.result if ok else None
-
     def _group(self, key: Hashable) -> _Group:
         with self._lock:
             return self._groups.setdefault(key, _Group())

@@ -65,7 +65,7 @@ _TOKEN = re.compile(r"[\x21-\x7e]+")  # printable ASCII, no spaces: what an HTTP
 _MAX_BODY = 8 * 1024 * 1024  # no answer of this API comes near it; a larger one is not read to the end
 _MESSAGE_MAX = 300
 _SERIALS = itertools.count(1)
-_IN_FLIGHT = 32  # requests at once per client: more only queue inside httpx's pool, whose queue costs O(n) a turn
+_IN_FLIGHT = 8  # requests at once per client: more only queue inside httpx's pool, whose queue costs O(n) a turn
 
 
 def check_token(token: str | None) -> str:

@@ -13,6 +13,7 @@ of 500 snapshots shares one walk, whatever order the engine reads them in.
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import time
@@ -29,6 +30,7 @@ from .models import Snapshot
 
 READ_MAX_AGE_ENV = "VPSORG_READ_MAX_AGE"
 READ_MAX_AGE = 60.0  # a read may judge by a list this old (begun after this process's last write there)
+LOOKUP_MAX_AGE = 5.0  # a look-up before a POST, by one this old: another machine's POST follows its look soon
 GATHER_SECONDS = 0.05
 _ANY = -1  # a write on a server not known
 _ANY_NAME = "\0"  # a write of any name on the server  # callers asking within this long share one list
@@ -60,11 +62,15 @@ class Listing:
 class _Fleet:
     """What one client's callers have in progress, and what the last walk cost."""
 
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    lock: threading.Condition = field(default_factory=threading.Condition)  # notified when a wait ends
     busy: Counter[int] = field(default_factory=Counter)
+    waiting: Counter[int] = field(default_factory=Counter)  # snapshot waits in progress, per server
     read: dict[int, float] = field(default_factory=dict)  # when each server was last read (refresh, delete)
     wrote: dict[tuple[int, str | None], float] = field(default_factory=dict)  # when writes ended, see writing()
     walk_pages: int = 1
+    certain: dict[int | None, tuple[float, Listing]] = field(default_factory=dict)  # see remember()
+    walk_completed: int = 0  # completed snapshots in the last walk
+    progress_at: float = -math.inf  # when a walk last showed more completed snapshots than the one before
 
     def interest(self) -> int:
         """How many servers are in play: operations in progress, and reads within the read age."""
@@ -107,9 +113,44 @@ def busy(client: Client, server_id: int | None, *, reading: bool = False) -> Ite
 
 
 @contextmanager
+def waiting(client: Client, server_id: int | None) -> Iterator[None]:
+    """Around a wait for a snapshot of ``server_id`` to complete (see :func:`settle`)."""
+    fleet = _fleet(client)
+    key = server_id if server_id is not None else _ANY
+    with fleet.lock:
+        fleet.waiting[key] += 1
+    try:
+        yield
+    finally:
+        with fleet.lock:
+            fleet.waiting[key] -= 1
+            if fleet.waiting[key] <= 0:
+                del fleet.waiting[key]
+            fleet.lock.notify_all()
+
+
+def settle(client: Client, server_id: int | None, timeout: float) -> None:
+    """Wait (at most ``timeout``) until no snapshot of ``server_id`` is still being waited for in this process, so
+    that one list of the server, after all of them, serves every check that follows (see ``operations``).
+    """
+    fleet = _fleet(client)
+    key = server_id if server_id is not None else _ANY
+    with fleet.lock:
+        fleet.lock.wait_for(lambda: not fleet.waiting[key], timeout=max(0.0, timeout))
+
+
+def completing(client: Client, within: float) -> bool:
+    """Whether a walk begun in the last ``within`` seconds showed more snapshots completed than the one before."""
+    fleet = _fleet(client)
+    with fleet.lock:
+        return time.monotonic() - fleet.progress_at <= within
+
+
+@contextmanager
 def writing(client: Client, server_id: int | None, name: str | None) -> Iterator[None]:
-    """Around a POST or DELETE of snapshot ``name`` (None: not known) on ``server_id``: later reads of that server,
-    and look-ups of that name, use only lists begun after its answer came.
+    """Around a POST of snapshot ``name``, or a DELETE (``name`` None) on ``server_id``: later reads of that server
+    use only lists begun after its answer came, and so do look-ups of that name (after a DELETE: of every name,
+    since the count of snapshots changed).
     """
     fleet = _fleet(client)
     try:
@@ -121,8 +162,10 @@ def writing(client: Client, server_id: int | None, name: str | None) -> Iterator
             fleet.wrote[(server, name)] = fleet.wrote[(server, _ANY_NAME)] = now
 
 
-def read_since(client: Client, server_id: int | None, name: str | None = None) -> float:
-    """The oldest start a list may have to serve, now, a read of ``server_id`` or (``name``) a look-up by name."""
+def read_since(client: Client, server_id: int | None, name: str | None = None, max_age: float | None = None) -> float:
+    """The oldest start a list may have to serve, now, a read of ``server_id`` or (``name``) a look-up by name; at
+    most the read age old, or ``max_age`` if that is less.
+    """
     fleet = _fleet(client)
     with fleet.lock:
         w = fleet.wrote
@@ -132,7 +175,8 @@ def read_since(client: Client, server_id: int | None, name: str | None = None) -
             last = max(w.get((server_id, _ANY_NAME), 0.0), w.get((_ANY, _ANY_NAME), 0.0))
         else:
             last = max(w.get((server_id, name), 0.0), w.get((server_id, None), 0.0), w.get((_ANY, _ANY_NAME), 0.0))
-    return max(time.monotonic() - _read_max_age(), last + 1e-6)
+    age = _read_max_age() if max_age is None else min(max_age, _read_max_age())
+    return max(time.monotonic() - age, last + 1e-6)
 
 
 def _read_max_age() -> float:
@@ -143,16 +187,45 @@ def _read_max_age() -> float:
 
 
 def walk(client: Client) -> Listing:
-    """One walk of the account; its page count decides the next choice between walks and per-server lists."""
+    """One walk of the account; its page count decides the next choice between walks and per-server lists, and
+    whether it shows more snapshots completed than the last walk did (see :func:`completing`).
+    """
     fleet = _fleet(client)
+    started = time.monotonic()
     snaps, pages = client.walk_snapshots()
+    completed = sum(1 for s in snaps if s.is_completed)
     with fleet.lock:
         fleet.walk_pages = pages
-    return Listing.of_snapshots(snaps, certain=pages == 1, walk=True)
+        if completed > fleet.walk_completed:
+            fleet.progress_at = started
+        fleet.walk_completed = completed
+    found = Listing.of_snapshots(snaps, certain=pages == 1, walk=True)
+    if found.certain:
+        _remember(client, None, started, found)
+    return found
 
 
 def own_list(client: Client, server_id: int) -> Listing:
-    return Listing.of_snapshots(client.list_snapshots(server_id=server_id), certain=True, walk=False)
+    started = time.monotonic()
+    found = Listing.of_snapshots(client.list_snapshots(server_id=server_id), certain=True, walk=False)
+    _remember(client, server_id, started, found)
+    return found
+
+
+def _remember(client: Client, key: int | None, started: float, found: Listing) -> None:
+    """Keep the newest certain list of a server (``key``), or of the account (None, a one-page walk)."""
+    fleet = _fleet(client)
+    with fleet.lock:
+        if key not in fleet.certain or fleet.certain[key][0] < started:
+            fleet.certain[key] = (started, found)
+
+
+def _certain_since(client: Client, server_id: int, since: float) -> Listing | None:
+    """The newest certain list of the server (its own, or a one-page walk) begun at or after ``since``, if any."""
+    fleet = _fleet(client)
+    with fleet.lock:
+        kept = [k for k in (fleet.certain.get(server_id), fleet.certain.get(None)) if k is not None]
+    return next((found for began, found in kept if began >= since), None)
 
 
 def source(
@@ -202,11 +275,9 @@ def server_snapshots(client: Client, server_id: int | None, *, since: float | No
     """The server's snapshots, from a list whose absences are certain (its own, or a one-page walk); a kept one
     begun at or after ``since`` serves at once.
     """
-    if since is not None and server_id is not None:
-        for key in ((client.serial, "snapshots", server_id), (client.serial, "walk")):
-            kept: Listing | None = POLLER.kept(key, since)
-            if kept is not None and kept.certain:
-                return kept.server(server_id)
+    kept = _certain_since(client, server_id, since) if since is not None and server_id is not None else None
+    if kept is not None:
+        return kept.server(server_id)
     snaps, certain = shared(client, server_id, since=since, need_certain=True)
     return snaps if certain else shared(client, server_id, since=since, own=True)[0]
 

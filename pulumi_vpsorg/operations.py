@@ -104,8 +104,13 @@ def take_snapshot(
             snap, adopted = _look_then_post(client, server_id, name, description, since, sleep)
         if not wait:
             return snap, adopted
+        posted = time.monotonic()
         snap = _wait_or_clean_up(client, snap, _left(timeout), poll_interval, on_poll)
-        return _reconcile(client, snap, adopted, _left(timeout), poll_interval)
+        seen = time.monotonic()
+        # One list of the server after this process's other snapshots of it are done serves all their checks; wait
+        # for them at most a fifth of the time this one took.
+        listing.settle(client, server_id, min(_left(timeout), 0.2 * (seen - posted)))
+        return _reconcile(client, snap, adopted, seen, _left(timeout), poll_interval)
 
 
 def _look_then_post(
@@ -120,10 +125,11 @@ def _look_then_post(
 
     Judged by a list whose absences are certain (the server's own, or a one-page walk), shared with every create
     that may use it: one begun after ``since`` (the lock's last release by another process), after this process
-    last wrote that name on that server, and at most the read age old. A count it shows below the limit may be
-    stale; VPS.org refuses a POST beyond it, and that refusal names the snapshots that exist.
+    last posted that name or deleted anything on that server, and at most ``LOOKUP_MAX_AGE`` old. A count below
+    the limit may be stale (a POST of another name since); VPS.org refuses a POST beyond it, and that refusal
+    names the snapshots that exist.
     """
-    since = max(since, listing.read_since(client, server_id, name))
+    since = max(since, listing.read_since(client, server_id, name, max_age=listing.LOOKUP_MAX_AGE))
     existing = listing.server_snapshots(client, server_id, since=min(since, time.monotonic()))
     snap = find_by_name(existing, name, server_id)
     if snap is not None:
@@ -260,11 +266,12 @@ def _look_for_lost_post(
 
 
 def _reconcile(
-    client: Client, mine: Snapshot, adopted: bool, timeout: float, poll_interval: PollInterval
+    client: Client, mine: Snapshot, adopted: bool, seen: float, timeout: float, poll_interval: PollInterval
 ) -> tuple[Snapshot, bool]:
-    """After completion: if several usable snapshots share the name, the lowest id survives (see module doc)."""
+    """After completion (``seen``: when it was seen), by a certain list of the server begun after that: if several
+    usable snapshots share the name, the lowest id survives (see module doc)."""
     server_id = mine.server_id
-    winner = find_by_name(listing.server_snapshots(client, server_id), mine.name, server_id)
+    winner = find_by_name(listing.server_snapshots(client, server_id, since=seen), mine.name, server_id)
     if winner is None or winner.id >= mine.id:
         return mine, adopted
     if not winner.is_completed:
@@ -274,7 +281,7 @@ def _reconcile(
             return mine, adopted
     if not adopted:  # ours is the duplicate: remove it; one we adopted is its maker's to remove
         try:
-            with listing.writing(client, server_id, mine.name):
+            with listing.writing(client, server_id, None):
                 client.delete_snapshot(mine.id)
         except NotFoundError:
             pass
@@ -302,7 +309,8 @@ def _wait_or_clean_up(
         if failed is None or not failed.is_failed:
             raise
         try:
-            client.delete_snapshot(failed.id)
+            with listing.writing(client, failed.server_id, None):
+                client.delete_snapshot(failed.id)
             outcome = "It has been deleted; nothing is left behind."
         except NotFoundError:
             outcome = "It is already gone."
@@ -323,7 +331,6 @@ def delete_snapshot(client: Client, snapshot_id: int, server_id: int | None = No
 
 
 def _delete(client: Client, snapshot_id: int, server_id: int | None, timeout: float) -> bool:
-    snap = None
     if server_id is not None:
         snap = listing.find_snapshot(client, server_id, snapshot_id, since=listing.read_since(client, server_id))
         if snap is None:
@@ -334,7 +341,7 @@ def _delete(client: Client, snapshot_id: int, server_id: int | None, timeout: fl
             except SnapshotFailedError:
                 pass  # a failed snapshot is deleted all the same
     try:
-        with listing.writing(client, server_id, snap.name if snap is not None else None):
+        with listing.writing(client, server_id, None):
             client.delete_snapshot(snapshot_id)
     except NotFoundError:
         return False
