@@ -36,8 +36,11 @@ e2e: $(STAMP)
 demo: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash examples/demo.sh
 
+# Prints every table and draws benchmarks/results/fleet.png (about 15 minutes; matplotlib from the bench extra).
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check 'matplotlib>=3.8'
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/fleet.py
 
 bench-engine: $(STAMP)
 	$(BIN)/python benchmarks/engine.py

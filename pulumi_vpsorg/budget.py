@@ -5,8 +5,9 @@ VPS.org publishes no rate limit, so requests are paced by a token bucket: at mos
 requests pause for its ``Retry-After`` (1 s when it gives none), and the rate halves (once per pause). Each answered
 request then raises the rate by 2% until it is back at the configured limit.
 
-The limit is ``vpsorg:maxRequestsPerSecond`` (stack config), else ``VPSORG_MAX_RPS``, else 10 a second; 0 turns
-pacing off (a 429 still pauses every caller).
+The limit is ``vpsorg:maxRequestsPerSecond`` (stack config), else ``VPSORG_MAX_RPS``, else 10 a second. 0 turns
+pacing off until VPS.org answers 429: then requests are paced at half the rate they were sent in the last second,
+and recover the same way (unpaced again once above 1,000 a second).
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ import math
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 
 RPS_ENV = "VPSORG_MAX_RPS"
 DEFAULT_RPS = 10.0
 BURST = 10  # requests that may go at once after a quiet spell
 _RECOVERY = 1.02
+_UNPACED_AGAIN = 1000.0
 
 
 def rate_limit(value: str | float | None) -> float:
@@ -50,23 +53,30 @@ class RequestBudget:
         self._tat = 0.0  # when the bucket would be empty again (generic cell rate algorithm)
         self.paused_until = 0.0
         self.throttled = 0  # 429s seen
+        self.pauses = 0  # pauses begun: a caller that waited through one takes its turn again
+        self._sent: deque[float] = deque()  # when the requests of the last second were let go
 
     def set_limit(self, limit: float) -> None:
         with self._lock:
             self.limit = self.rate = limit
 
-    def reserve(self) -> float:
-        """Take the next slot; returns how many seconds to wait for it (0: go now)."""
+    def reserve(self) -> tuple[float, int]:
+        """Take the next slot: how many seconds to wait for it (0: go now), and the number of pauses so far (one
+        begun while waiting means the slot is void: reserve again).
+        """
         with self._lock:
             now = self._clock()
             start = max(now, self.paused_until)
             if not self.rate:
-                return start - now
+                self._sent.append(start)
+                while self._sent and self._sent[0] < now - 1.0:
+                    self._sent.popleft()
+                return start - now, self.pauses
             interval = 1.0 / self.rate
             tat = max(self._tat, start)
             slot = max(start, tat - interval * (BURST - 1))
             self._tat = tat + interval
-            return slot - now
+            return slot - now, self.pauses
 
     def refused(self, pause: float) -> None:
         """A 429: every caller pauses ``pause`` seconds (its Retry-After, or the caller's backoff), and the rate
@@ -75,16 +85,20 @@ class RequestBudget:
         with self._lock:
             now = self._clock()
             self.throttled += 1
-            if now >= self.paused_until and self.rate:
-                self.rate = max(self.rate / 2, min(self.limit, 0.5))
+            if now >= self.paused_until:
+                self.pauses += 1
+                sent = self.rate or max(1.0, float(len(self._sent)))  # unpaced: what went out in the last second
+                self.rate = max(sent / 2, min(self.limit or 0.5, 0.5))
             self.paused_until = max(self.paused_until, now + pause)
-            if self.rate:  # no burst after the pause: one request per interval
-                self._tat = max(self._tat, self.paused_until + (BURST - 1) / self.rate)
+            if self.rate:  # the turns taken before are void (their callers take new ones); no burst after it
+                self._tat = self.paused_until + (BURST - 1) / self.rate
 
     def answered(self) -> None:
         """An answer that was not a 429: the rate recovers towards the limit."""
         with self._lock:
-            if self.rate and self.rate < self.limit:
+            if self.rate and not self.limit:  # unpaced, slowed by a 429: recover, then unpaced again
+                self.rate = 0.0 if self.rate * _RECOVERY > _UNPACED_AGAIN else self.rate * _RECOVERY
+            elif self.rate and self.rate < self.limit:
                 self.rate = min(self.limit, self.rate * _RECOVERY)
 
 

@@ -340,16 +340,13 @@ class Client:
                 f"{method} {_short(path)} was not sent: the operation's time limit (wait_timeout) ran out.",
                 maybe_sent=False,
             )
-        wait = self.budget.reserve()
-        if wait > 0:
-            if left is not None and wait >= left:
-                return APITimeoutError(
-                    f"{method} {_short(path)} was not sent: the request budget ({self.budget.rate:g}/s) would not "
-                    "let it go before the operation's time limit (wait_timeout). Raise vpsorg:maxRequestsPerSecond "
-                    "(VPSORG_MAX_RPS) if VPS.org allows more, or wait_timeout.",
-                    maybe_sent=False,
-                )
-            self._sleep(wait)
+        if not self._wait_for_budget():
+            return APITimeoutError(
+                f"{method} {_short(path)} was not sent: the request budget ({self.budget.rate:g}/s) would not "
+                "let it go before the operation's time limit (wait_timeout). Raise vpsorg:maxRequestsPerSecond "
+                "(VPSORG_MAX_RPS) if VPS.org allows more, or wait_timeout.",
+                maybe_sent=False,
+            )
         started = time.monotonic()
         try:
             with deadline(self.request_timeout):
@@ -373,6 +370,22 @@ class Client:
         if resp.status_code < 400:
             return resp
         return self._status_error(resp, method, path, (hints or {}).get(resp.status_code))
+
+    def _wait_for_budget(self) -> bool:
+        """Wait for this request's turn in the process's budget; False when it would come after the deadline.
+
+        A 429 seen by anyone while waiting means a pause for everyone: the turn is taken again after it.
+        """
+        while True:
+            wait, pauses = self.budget.reserve()
+            if wait <= 0:
+                return True
+            left = remaining()
+            if left is not None and wait >= left:
+                return False
+            self._sleep(wait)
+            if self.budget.pauses == pauses:
+                return True
 
     def _read(self, request: httpx.Request) -> httpx.Response:
         """Send and read the answer, at most ``_MAX_BODY`` bytes of it (decoded); at most ``_IN_FLIGHT`` at once."""

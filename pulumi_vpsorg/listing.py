@@ -68,7 +68,8 @@ class _Fleet:
     read: dict[int, float] = field(default_factory=dict)  # when each server was last read (refresh, delete)
     wrote: dict[tuple[int, str | None], float] = field(default_factory=dict)  # when writes ended, see writing()
     walk_pages: int = 1
-    certain: dict[int | None, tuple[float, Listing]] = field(default_factory=dict)  # see remember()
+    certain: dict[int | None, tuple[float, Listing]] = field(default_factory=dict)  # see _remember()
+    last_walk: tuple[float, Listing] | None = None
     walk_completed: int = 0  # completed snapshots in the last walk
     progress_at: float = -math.inf  # when a walk last showed more completed snapshots than the one before
 
@@ -200,6 +201,8 @@ def walk(client: Client) -> Listing:
             fleet.progress_at = started
         fleet.walk_completed = completed
     found = Listing.of_snapshots(snaps, certain=pages == 1, walk=True)
+    with fleet.lock:
+        fleet.last_walk = (started, found)
     if found.certain:
         _remember(client, None, started, found)
     return found
@@ -282,8 +285,27 @@ def server_snapshots(client: Client, server_id: int | None, *, since: float | No
     return snaps if certain else shared(client, server_id, since=since, own=True)[0]
 
 
+def _kept(client: Client, server_id: int, snapshot_id: int, since: float) -> tuple[bool, Snapshot | None]:
+    """From the lists kept (begun at or after ``since``): ``(True, snapshot)`` when one shows it, ``(True, None)``
+    when a certain one lacks it, ``(False, None)`` when none can tell.
+    """
+    fleet = _fleet(client)
+    with fleet.lock:
+        kept = [k for k in (fleet.last_walk, fleet.certain.get(server_id), fleet.certain.get(None)) if k is not None]
+    for began, found in kept:
+        if began >= since:
+            snap = next((s for s in found.server(server_id) if s.id == snapshot_id), None)
+            if snap is not None or found.certain:
+                return True, snap
+    return False, None
+
+
 def find_snapshot(client: Client, server_id: int | None, snapshot_id: int, *, since: float) -> Snapshot | None:
     """Snapshot ``snapshot_id`` as listed at or after ``since``; None only when it is certainly gone."""
+    if server_id is not None:
+        told, snap = _kept(client, server_id, snapshot_id, since)
+        if told:
+            return snap
     snaps, certain = shared(client, server_id, since=since)
     found = next((s for s in snaps if s.id == snapshot_id), None)
     if found is not None or certain:

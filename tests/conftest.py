@@ -79,6 +79,17 @@ def host(api: Running, _shared_host: ProviderHost) -> ProviderHost:
 
 
 @pytest.fixture
+def own_host(api: Running) -> Iterator[ProviderHost]:
+    """A provider host of this test's own, for tests whose 429s would slow the shared host's request budget (it
+    is process-wide, as in a real deployment) for the tests after them.
+    """
+    h = ProviderHost({"VPSORG_READ_MAX_AGE": "0", "VPSORG_MAX_RPS": "0"})
+    h.configure({"vpsorg:token": TOKEN, "vpsorg:endpoint": api.endpoint})
+    yield h
+    h.close()
+
+
+@pytest.fixture
 def snap_props(provider_values: dict[str, str]):
     def make(**props: Any) -> dict[str, Any]:
         return {"__provider": provider_values[SNAPSHOT_TYPE], **props}

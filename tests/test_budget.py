@@ -25,7 +25,7 @@ class Clock:
 def test_a_burst_then_one_request_per_interval():
     clock = Clock()
     b = RequestBudget(10, clock=clock)
-    waits = [b.reserve() for _ in range(BURST + 3)]
+    waits = [b.reserve()[0] for _ in range(BURST + 3)]
     assert waits[:BURST] == [0.0] * BURST
     assert waits[BURST:] == pytest.approx([0.1, 0.2, 0.3])
 
@@ -36,20 +36,25 @@ def test_a_429_pauses_every_caller_and_halves_the_rate_once_per_pause():
     b.refused(2.0)
     b.refused(2.0)  # another caller's 429 from the same burst: the rate halves once
     assert b.rate == 5 and b.throttled == 2
-    assert b.reserve() == pytest.approx(2.0)  # any caller, not only the refused one
-    assert b.reserve() == pytest.approx(2.2)  # and no burst after the pause: one per 1/5 s
+    assert b.reserve()[0] == pytest.approx(2.0)  # any caller, not only the refused one
+    assert b.reserve()[0] == pytest.approx(2.2)  # and no burst after the pause: one per 1/5 s
     clock.now += 3
     for _ in range(40):
         b.answered()
     assert b.rate == 10  # recovers to the limit, never above it
 
 
-def test_zero_is_unpaced_but_a_429_still_pauses_everyone():
+def test_zero_is_unpaced_until_a_429_then_paced_at_half_what_was_sent():
     clock = Clock()
     b = RequestBudget(0, clock=clock)
-    assert [b.reserve() for _ in range(100)] == [0.0] * 100
+    assert [b.reserve()[0] for _ in range(100)] == [0.0] * 100
     b.refused(1.5)
-    assert b.reserve() == pytest.approx(1.5)
+    assert b.rate == 50  # 100 went out in the last second
+    assert b.reserve()[0] == pytest.approx(1.5)  # everyone pauses
+    clock.now += 2
+    for _ in range(400):
+        b.answered()
+    assert b.rate == 0  # recovered past 1,000 a second: unpaced again
 
 
 @pytest.mark.parametrize("value, rate", [(None, 10.0), ("", 10.0), ("2.5", 2.5), (0, 0.0), ("0", 0.0)])

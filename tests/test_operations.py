@@ -173,3 +173,24 @@ def test_wait_timeout_bounds_a_whole_create_whatever_retry_after_says():
     with pytest.raises(VpsorgError):
         take_snapshot(api, 12345, "n", timeout=1.0)
     assert time.monotonic() - started < 2.0 and emu.requests("POST") == []
+
+
+def test_a_fleet_shares_its_lists_and_posts_each_snapshot_once():
+    emu = Emulator(token=TOKEN, snapshot_seconds=0.6, servers=6)
+    api = Client(TOKEN, "http://emulator/api/v1", transport=emu.transport(), max_requests_per_second=0)
+    names = [(12345 + i % 6, f"fleet-{i}") for i in range(30)]
+    results: list[tuple[object, bool]] = []
+    threads = [threading.Thread(target=lambda s=s, n=n: results.append(take_snapshot(api, s, n))) for s, n in names]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 30 and sorted(s["name"] for s in emu.snapshots()) == sorted(n for _, n in names)
+    posts = emu.requests("POST")
+    assert sorted(p["json"]["name"] for p in posts) == sorted(n for _, n in names)  # one POST per snapshot
+    gets = emu.requests("GET", "/api/v1/snapshots/")
+    own = [g for g in gets if "server_id" in g["query"]]
+    # One walk of the account (30 snapshots: 2 pages) serves every wait on the 6 servers; the look-ups before
+    # posting share one list; after completion, one list per server checks for duplicates, not one per snapshot.
+    assert len(own) <= 6 + 2, own
+    assert len(gets) <= 30, len(gets)  # a list per snapshot per tick would be hundreds

@@ -115,7 +115,8 @@ def test_a_server_already_restoring_is_not_sent_a_second_restore(host, api, rest
     assert outs["server_status"] == "restoring" and "was already restoring" in outs["message"]
 
 
-def test_wait_timeout_bounds_the_whole_restore_even_when_the_api_says_retry_later(host, api, restore_props):
+def test_wait_timeout_bounds_the_whole_restore_even_when_the_api_says_retry_later(own_host, api, restore_props):
+    host = own_host
     api.emu.restore_seconds = 60
     sid = _snapshot(api)
     api.emu.inject(status=429, count=1000, retry_after=3, method="GET", path="/api/v1/servers/")

@@ -243,10 +243,10 @@ def test_a_dropped_post_leaves_exactly_one_snapshot(host, api, snap_props):
     assert methods[:3] == ["GET", "POST", "GET"] and methods.count("POST") == 1  # found by name, not re-posted
 
 
-def test_429_with_retry_after_while_waiting_is_honoured(host, api, snap_props):
+def test_429_with_retry_after_while_waiting_is_honoured(own_host, api, snap_props):
     api.emu.snapshot_seconds = 1.0
     api.emu.inject(status=429, count=2, retry_after=0.5, method="GET")
-    _create(host, snap_props, server_id=12345, name="n")
+    _create(own_host, snap_props, server_id=12345, name="n")
     gets = api.emu.requests("GET")
     assert [g["status"] for g in gets[:3]] == [429, 429, 200]
     assert gets[1]["t"] - gets[0]["t"] >= 0.45 and gets[2]["t"] - gets[1]["t"] >= 0.45
