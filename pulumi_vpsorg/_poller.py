@@ -103,14 +103,16 @@ class Poller:
         survive_transient: bool = True,
         since: float | None = None,
         started: float | None = None,
+        due: float | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> R:
         """Fetch (shared under ``key``) until ``evaluate`` returns non-None, raises, or time runs out.
 
         ``since`` (a ``clock`` time): answers of fetches begun at or after it may be used, a kept one at once;
         None means only fetches begun after this call. ``started``: when the wait began, for the schedule (a wait
-        resumed after a check goes on at its pace). With ``survive_transient``, errors worth waiting out (429, 5xx,
-        connection) only delay the wait; any other error fails every caller of the group.
+        resumed after a check goes on at its pace); ``due``: when its first fetch is due (default: by the
+        schedule). With ``survive_transient``, errors worth waiting out (429, 5xx, connection) only delay the wait;
+        any other error fails every caller of the group.
         """
         group = self._group(key)
         now = clock()
@@ -119,7 +121,7 @@ class Poller:
             waiter: _Waiter[T, R] = _Waiter(
                 evaluate, on_timeout, poll_interval, on_poll, survive_transient, clock,
                 start=start, deadline=now + timeout, first_fresh=group.first_usable(since),
-                next_due=now + poll_interval(now - start),
+                next_due=due if due is not None else now + poll_interval(now - start),
             )  # fmt: skip
         while True:
             done, value = self._decide(group, waiter)

@@ -3,11 +3,14 @@ delete one. Each is a few client calls and a wait; none keeps state of its own.
 
 Never two snapshots of one name on one server, by three means:
 
-1. look, then post, as one step: per name within a process (a lock) and on one machine (a lock file);
+1. look, then post, as one step: per name within a process (a lock) and on one machine (a lock file); the look
+   judges by a list whose absences are certain (the server's own, or a one-page walk), begun after the lock's last
+   release, after this process last posted that name or deleted on that server, and at most 5 s old;
 2. a POST whose answer was lost (a dropped connection, a gateway error, an unreadable answer) is never sent again
    in the same run: the name is looked for while it may still land, and the run fails if it has not;
-3. across machines, once the snapshot is complete the server's list is read again: if two of the name exist, the
-   lowest id survives; whoever made another deletes it and takes the survivor (``adopted``).
+3. across machines, once the snapshot is complete the server's own list is read again (once this process's other
+   snapshots of that server are done too, so one list serves them all): if two of the name exist, the lowest id
+   survives; whoever made another deletes it and takes the survivor (``adopted``).
 
 The window left: a process stopped between its POST and step 3 leaves its duplicate behind.
 """

@@ -99,6 +99,10 @@ class _Missing(Exception):
 class _Moved(Exception):
     """Polls for this wait are now shared elsewhere (a walk became cheaper than a server's own list, or not)."""
 
+    def __init__(self, due: float) -> None:
+        super().__init__(due)
+        self.due = due
+
 
 @dataclass
 class _SnapshotWatch:
@@ -164,42 +168,58 @@ def wait_for_snapshot(
     watch = _SnapshotWatch(snapshot, timeout, on_poll)
     start = time.monotonic()
     poll_interval = _while_completing(client, poll_interval)
+    due: float | None = None
     with listing.busy(client, snapshot.server_id), listing.waiting(client, snapshot.server_id):
         while True:
             key, fetch = listing.source(client, snapshot.server_id)
-
-            def evaluate(found: Listing, key: object = key) -> Snapshot | None:
-                done = watch.evaluate(found)
-                if done is None and listing.source(client, snapshot.server_id)[0] != key:
-                    raise _Moved
-                return done
-
             try:
                 return POLLER.wait(
-                    key, fetch, evaluate, timeout=max(0.0, start + timeout - time.monotonic()),
-                    on_timeout=watch.timed_out, poll_interval=poll_interval, on_poll=watch.progress, started=start,
+                    key, fetch, _unless_moved(client, watch, key, poll_interval, start),
+                    timeout=max(0.0, start + timeout - time.monotonic()), on_timeout=watch.timed_out,
+                    poll_interval=poll_interval, on_poll=watch.progress, started=start, due=due,
                 )  # fmt: skip
-            except _Moved:
-                continue
+            except _Moved as moved:
+                due = moved.due  # the next poll, from its new source, when it was due anyway
             except _Missing:  # a walk lacks it: its server's own list, begun now, decides
-                key, fetch = listing.source(client, snapshot.server_id, own=True)
-                (done,) = POLLER.wait(  # judged once, as final
-                    key, fetch, lambda found: (watch.evaluate(replace(found, certain=True)),),
-                    timeout=max(0.001, start + timeout - time.monotonic()),
-                    on_timeout=watch.timed_out, poll_interval=lambda _: listing.GATHER_SECONDS,
-                )  # fmt: skip
+                done, due = _confirm(client, watch, start + timeout), None
                 if done is not None:
                     return done
 
 
+def _unless_moved(
+    client: Client, watch: _SnapshotWatch, key: object, poll_interval: PollInterval, start: float
+) -> Callable[[Listing], Snapshot | None]:
+    """``watch.evaluate``, raising :class:`_Moved` when polls for this wait are now shared under another key."""
+
+    def evaluate(found: Listing) -> Snapshot | None:
+        done = watch.evaluate(found)
+        if done is None and listing.source(client, watch.latest.server_id)[0] != key:
+            now = time.monotonic()
+            raise _Moved(now + poll_interval(now - start))
+        return done
+
+    return evaluate
+
+
+def _confirm(client: Client, watch: _SnapshotWatch, deadline: float) -> Snapshot | None:
+    """Judge once, as final, by the server's own list begun now: the snapshot, or None while it is in progress."""
+    key, fetch = listing.source(client, watch.latest.server_id, own=True)
+    (done,) = POLLER.wait(
+        key, fetch, lambda found: (watch.evaluate(replace(found, certain=True)),),
+        timeout=max(0.001, deadline - time.monotonic()), on_timeout=watch.timed_out,
+        poll_interval=lambda _: listing.GATHER_SECONDS,
+    )  # fmt: skip
+    return done
+
+
 def _while_completing(client: Client, poll_interval: PollInterval) -> PollInterval:
-    """The schedule, four times as fast (a twentieth of the time waited, at least 1 s) while walks show snapshots
+    """The schedule, four times as fast (a twentieth of the time waited, at least 0.5 s) while walks show snapshots
     completing: in a fleet, the ones posted last complete soon after the first ones.
     """
 
     def interval(elapsed: float) -> float:
         normal = poll_interval(elapsed)
-        fast = max(1.0, elapsed / 20)
+        fast = max(0.5, elapsed / 20)
         return min(normal, fast) if listing.completing(client, within=normal) else normal
 
     return interval

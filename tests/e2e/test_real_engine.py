@@ -245,6 +245,21 @@ def test_twenty_snapshots_on_five_servers(parallel, live, make_project):
     assert live.emu.snapshots() == []
 
 
+def test_a_rate_limited_api_and_the_budget_from_stack_config(live, make_project):
+    """VPS.org answering 429 beyond 5 requests a second: 20 snapshots at --parallel 64 with a budget of 40 a
+    second set in stack config all succeed; the first 429 slows every request down."""
+    live.emu.snapshot_seconds = 2.0
+    live.emu.inject(rate_limit=5)
+    proj = make_project("fleet", program=FLEET, endpoint=live.endpoint)
+    proj.config("vpsorg:maxRequestsPerSecond", "40")
+    proj.up("--parallel", "64")
+    statuses = [r["status"] for r in live.emu.log]
+    assert len(live.emu.snapshots()) == 20 and len(live.calls("POST", "/api/v1/snapshots/")) == 20
+    assert 429 in statuses, "the budget of 40/s should have met the emulator's limit of 5/s"
+    proj.run("destroy", "--yes")
+    assert live.emu.snapshots() == []
+
+
 def test_state_holds_no_token_and_a_small_provider(live, make_project):
     proj = make_project("snapshot-before-upgrade", endpoint=live.endpoint)
     proj.up()
