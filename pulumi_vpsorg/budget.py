@@ -48,12 +48,12 @@ class RequestBudget:
     def __init__(self, limit: float, *, clock: Callable[[], float] = time.monotonic) -> None:
         self._lock = threading.Lock()
         self._clock = clock
-        self.limit = limit
-        self.rate = limit
+        self.limit: float = limit
+        self.rate: float = limit
         self._tat = 0.0  # when the bucket would be empty again (generic cell rate algorithm)
-        self.paused_until = 0.0
-        self.throttled = 0  # 429s seen
-        self.pauses = 0  # pauses begun: a caller that waited through one takes its turn again
+        self.paused_until: float = 0.0
+        self.throttled: int = 0  # 429s seen
+        self.pauses: int = 0  # pauses begun: a caller that waited through one takes its turn again
         self._sent: deque[float] = deque()  # when the requests of the last second were let go
 
     def set_limit(self, limit: float) -> None:

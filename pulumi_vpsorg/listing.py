@@ -6,9 +6,11 @@ account has pages, one walk (``GET /snapshots/`` page by page) serves them all. 
 consistent (a deletion meanwhile can shift a live snapshot past the page being read), so what a walk lacks is
 looked for in the server's own list before anything is judged gone; a one-page walk is certain.
 
-Every caller says which lists it may use (``since``): a look-up before a POST only lists begun after it asked, a
-read any list begun after this process last wrote to that server and at most ``READ_MAX_AGE`` old. So a refresh
-of 500 snapshots shares one walk, whatever order the engine reads them in.
+Every caller says which lists it may use (``since``): a wait only lists begun after it started; a read any list
+begun after this process last wrote to that server and at most ``READ_MAX_AGE`` old (so a refresh of 500
+snapshots shares one walk, whatever order the engine reads them in); a look-up before a POST a certain list begun
+after this process last posted that name or deleted on that server, and at most ``LOOKUP_MAX_AGE`` old. The
+newest certain list of each server and the last walk are kept for that.
 """
 
 from __future__ import annotations
@@ -31,9 +33,9 @@ from .models import Snapshot
 READ_MAX_AGE_ENV = "VPSORG_READ_MAX_AGE"
 READ_MAX_AGE = 60.0  # a read may judge by a list this old (begun after this process's last write there)
 LOOKUP_MAX_AGE = 5.0  # a look-up before a POST, by one this old: another machine's POST follows its look soon
-GATHER_SECONDS = 0.05
+GATHER_SECONDS = 0.05  # callers asking within this long share one list
 _ANY = -1  # a write on a server not known
-_ANY_NAME = "\0"  # a write of any name on the server  # callers asking within this long share one list
+_ANY_NAME = "\0"  # a write of any name on the server
 LIST_TIMEOUT = 300.0
 
 
@@ -92,6 +94,21 @@ def _fleet(client: Client) -> _Fleet:
 
 
 @contextmanager
+def _counted(fleet: _Fleet, counter: Counter[int], key: int) -> Iterator[None]:
+    """Count ``key`` in ``counter`` while the block runs; waiters on ``fleet.lock`` are told when it ends."""
+    with fleet.lock:
+        counter[key] += 1
+    try:
+        yield
+    finally:
+        with fleet.lock:
+            counter[key] -= 1
+            if counter[key] <= 0:
+                del counter[key]
+            fleet.lock.notify_all()
+
+
+@contextmanager
 def busy(client: Client, server_id: int | None, *, reading: bool = False) -> Iterator[None]:
     """Count an operation on ``server_id`` as in progress, and a read (``reading``) as recent for the read age:
     together they decide between a list per server and walks of the account.
@@ -100,34 +117,19 @@ def busy(client: Client, server_id: int | None, *, reading: bool = False) -> Ite
     if server_id is None:
         yield
         return
-    with fleet.lock:
-        fleet.busy[server_id] += 1
-    try:
+    with _counted(fleet, fleet.busy, server_id):
         yield
-    finally:
+    if reading:
         with fleet.lock:
-            fleet.busy[server_id] -= 1
-            if fleet.busy[server_id] <= 0:
-                del fleet.busy[server_id]
-            if reading:
-                fleet.read[server_id] = time.monotonic()
+            fleet.read[server_id] = time.monotonic()
 
 
 @contextmanager
 def waiting(client: Client, server_id: int | None) -> Iterator[None]:
     """Around a wait for a snapshot of ``server_id`` to complete (see :func:`settle`)."""
     fleet = _fleet(client)
-    key = server_id if server_id is not None else _ANY
-    with fleet.lock:
-        fleet.waiting[key] += 1
-    try:
+    with _counted(fleet, fleet.waiting, server_id if server_id is not None else _ANY):
         yield
-    finally:
-        with fleet.lock:
-            fleet.waiting[key] -= 1
-            if fleet.waiting[key] <= 0:
-                del fleet.waiting[key]
-            fleet.lock.notify_all()
 
 
 def settle(client: Client, server_id: int | None, timeout: float) -> None:
@@ -195,13 +197,12 @@ def walk(client: Client) -> Listing:
     started = time.monotonic()
     snaps, pages = client.walk_snapshots()
     completed = sum(1 for s in snaps if s.is_completed)
+    found = Listing.of_snapshots(snaps, certain=pages == 1, walk=True)
     with fleet.lock:
         fleet.walk_pages = pages
         if completed > fleet.walk_completed:
             fleet.progress_at = started
         fleet.walk_completed = completed
-    found = Listing.of_snapshots(snaps, certain=pages == 1, walk=True)
-    with fleet.lock:
         fleet.last_walk = (started, found)
     if found.certain:
         _remember(client, None, started, found)

@@ -164,11 +164,7 @@ def _name_lock(client: Client, server_id: int, name: str) -> Iterator[float]:
             try:
                 yield _released_at(f)
             finally:
-                f.seek(0)
-                f.truncate()
-                f.write(repr(time.time()))
-                f.flush()
-                fcntl.flock(f, fcntl.LOCK_UN)
+                _release(f)
 
 
 def _lock_file(client: Client, server_id: int, name: str) -> IO[str] | None:
@@ -185,6 +181,7 @@ def _lock_file(client: Client, server_id: int, name: str) -> IO[str] | None:
 
 
 def _flock(f: IO[str], server_id: int, name: str) -> None:
+    assert fcntl is not None  # _lock_file opens no file without it
     while True:
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -197,6 +194,16 @@ def _flock(f: IO[str], server_id: int, name: str) -> None:
                     "until the time limit ran out; run again once it is done (it adopts that snapshot)."
                 ) from None
             time.sleep(0.05)
+
+
+def _release(f: IO[str]) -> None:
+    """Record when the lock was released (for the next holder's look), then release it."""
+    assert fcntl is not None
+    f.seek(0)
+    f.truncate()
+    f.write(repr(time.time()))
+    f.flush()
+    fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def _released_at(f: IO[str]) -> float:

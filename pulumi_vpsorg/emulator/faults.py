@@ -80,9 +80,9 @@ class RateLimit:
     """A bucket of ``rate`` requests refilled at ``rate`` a second: what VPS.org might do (its limit is unknown)."""
 
     def __init__(self, rate: float, now: float) -> None:
-        self.rate = rate
-        self.tokens = rate
-        self.at = now
+        self.rate: float = rate
+        self.tokens: float = rate
+        self.at: float = now
 
     def take(self, now: float) -> Reply | None:
         """None when the request may go on, else the 429 (the emulator's lock guards this)."""
