@@ -194,6 +194,19 @@ class Client:
         # server's snapshot to adopt or delete. One that names no server is kept (it cannot be judged).
         return [s for s in snaps if s.server_id in (None, wanted)]
 
+    def walk_snapshots(self) -> tuple[list[Snapshot], int]:
+        """Every snapshot of the account, page by page: ``(snapshots, pages)``.
+
+        A walk of several pages is not one consistent list (a deletion during it can shift a live snapshot past
+        the page being read), so absence from it proves nothing; presence does. Seen twice, a snapshot counts once.
+        """
+        snaps: dict[int, Snapshot] = {}
+        pages = 0
+        for results in self._pages("snapshots/", None, SnapshotList, Snapshot):
+            pages += 1
+            snaps.update((s.id, s) for s in results)
+        return list(snaps.values()), pages
+
     def create_snapshot(self, server_id: int, name: str, description: str | None = None) -> SnapshotCreated:
         """``POST /snapshots/``. Retried only if the connection could not even be opened."""
         body: dict[str, Any] = {"server_id": int(server_id), "name": name}
@@ -237,19 +250,6 @@ class Client:
         return self._list("servers/", params or None, ServerList, Server)
 
     # ----- transport core ------------------------------------------------------------------------------------
-
-    def walk_snapshots(self) -> tuple[list[Snapshot], int]:
-        """Every snapshot of the account, page by page: ``(snapshots, pages)``.
-
-        A walk of several pages is not one consistent list (a deletion during it can shift a live snapshot past
-        the page being read), so absence from it proves nothing; presence does. Seen twice, a snapshot counts once.
-        """
-        snaps: dict[int, Snapshot] = {}
-        pages = 0
-        for results in self._pages("snapshots/", None, SnapshotList, Snapshot):
-            pages += 1
-            snaps.update((s.id, s) for s in results)
-        return list(snaps.values()), pages
 
     def _list(self, path: str, params: dict[str, Any] | None, page_model: type[Page[_M]], item: type[_M]) -> list[_M]:
         return [x for results in self._pages(path, params, page_model, item) for x in results]

@@ -127,7 +127,7 @@ def _look_then_post(
     """Under the name lock: adopt the snapshot of that name, or POST one.
 
     Judged by a list whose absences are certain (the server's own, or a one-page walk), shared with every create
-    that may use it: one begun after ``since`` (the lock's last release by another process), after this process
+    that may use it: one begun after ``since`` (the lock's last release, by any process), after this process
     last posted that name or deleted anything on that server, and at most ``LOOKUP_MAX_AGE`` old. A count below
     the limit may be stale (a POST of another name since); VPS.org refuses a POST beyond it, and that refusal
     names the snapshots that exist.
@@ -151,8 +151,8 @@ def _left(timeout: float) -> float:
 def _name_lock(client: Client, server_id: int, name: str) -> Iterator[float]:
     """Look-then-post is one step per (endpoint, server, name): across threads, and across processes here.
 
-    Yields the oldest start a list may have to judge by: when another process on this machine last released the
-    lock (written in the lock file), or now when there is no lock file.
+    Yields the oldest start a list may have to judge by: when the lock was last released by any process on this
+    machine (written in the lock file), or now when there is no lock file.
     """
     with _NAME_LOCKS[(client.serial, server_id, name)]:
         f = _lock_file(client, server_id, name)
@@ -207,7 +207,7 @@ def _release(f: IO[str]) -> None:
 
 
 def _released_at(f: IO[str]) -> float:
-    """The monotonic time another process last released this lock (0 when none did); unreadable: now."""
+    """The monotonic time the lock was last released, by any process (0 when never); unreadable: now."""
     f.seek(0)
     text = f.read().strip()
     if not text:

@@ -63,11 +63,17 @@ def test_a_walk_serves_many_servers_with_one_request_per_page():
     assert [(r["path"], r["query"]) for r in emu.requests("GET")] == [("/api/v1/snapshots/", {})]
 
 
-def test_missing_from_a_walk_is_looked_for_in_the_servers_own_list_before_a_read_says_gone():
+def _a_walk_will_skip_the_third() -> tuple[Emulator, Client, Snapshot]:
+    """Three snapshots on pages of 2; the next walk loses the first after page 1, so the third moves unseen."""
     emu, api, victim = _setup()
     first, _, third = _three(emu, api)
     victim["id"] = first.id
     emu.log.clear()
+    return emu, api, third
+
+
+def test_missing_from_a_walk_is_looked_for_in_the_servers_own_list_before_a_read_says_gone():
+    emu, api, third = _a_walk_will_skip_the_third()
     with _fleet(api):
         found = listing.find_snapshot(api, third.server_id, third.id, since=0.0)
     assert found is not None and found.id == third.id  # the walk skipped it; its server's list has it
@@ -89,10 +95,7 @@ def test_a_wait_does_not_fail_when_a_walk_skips_its_snapshot():
 
 
 def test_a_look_up_before_posting_never_trusts_a_walks_absence():
-    emu, api, victim = _setup()
-    first, _, third = _three(emu, api)
-    victim["id"] = first.id
-    emu.log.clear()
+    emu, api, third = _a_walk_will_skip_the_third()
     with _fleet(api):
         snap, adopted = take_snapshot(api, third.server_id, third.name, wait=False)
     assert adopted and snap.id == third.id and emu.requests("POST") == []
