@@ -58,12 +58,21 @@ def show(env: Environment, args: argparse.Namespace, items: Sequence[Any], kind:
         env.say(f"No {kind}s.")
 
 
-def show_one(env: Environment, args: argparse.Namespace, obj: dict[str, Any], ident: int) -> None:
-    """One object: JSON with ``--json``, its id with ``-q``, else nothing on stdout (the messages said it)."""
+def show_one(
+    env: Environment,
+    args: argparse.Namespace,
+    obj: dict[str, Any],
+    ident: int,
+    row: tuple[list[Any], list[str]] | None = None,
+) -> None:
+    """One object: JSON with ``--json``, its id with ``-q``, else its ``row`` (cells, columns) as a one-line table,
+    or nothing on stdout without one (the messages said it)."""
     if getattr(args, "json", False):
         env.dump(obj)
     elif getattr(args, "quiet", False):
         env.print(str(ident))
+    elif row is not None:
+        env.print(table([row[0]], row[1], header=not args.no_header))
 
 
 class Progress:

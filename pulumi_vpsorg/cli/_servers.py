@@ -6,7 +6,7 @@ import argparse
 
 from ._common import client, find_server
 from ._env import Environment, ExitStatus
-from ._output import SERVER_COLUMNS, server_json, server_row, show, show_one, table
+from ._output import SERVER_COLUMNS, server_json, server_row, show, show_one
 
 
 def cmd_list(args: argparse.Namespace, env: Environment) -> int:
@@ -19,8 +19,5 @@ def cmd_list(args: argparse.Namespace, env: Environment) -> int:
 def cmd_get(args: argparse.Namespace, env: Environment) -> int:
     with client(args) as api:
         server = find_server(api, args.server)
-    if args.json or args.quiet:
-        show_one(env, args, server_json(server), server.id)
-    else:
-        env.print(table([server_row(server)], SERVER_COLUMNS, header=not args.no_header))
+    show_one(env, args, server_json(server), server.id, (server_row(server), SERVER_COLUMNS))
     return ExitStatus.SUCCESS

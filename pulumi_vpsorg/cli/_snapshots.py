@@ -12,7 +12,7 @@ from ..operations import SNAPSHOT_LIMIT, delete_snapshot, take_snapshot
 from ..wait import wait_for_snapshot
 from ._common import client, confirm, describe, find_snapshot, find_unless_ignored, server_id
 from ._env import Environment, ExitStatus, Refused
-from ._output import SNAPSHOT_COLUMNS, Progress, show, show_one, snapshot_json, snapshot_row, table
+from ._output import SNAPSHOT_COLUMNS, Progress, show, show_one, snapshot_json, snapshot_row
 
 
 def cmd_list(args: argparse.Namespace, env: Environment) -> int:
@@ -27,10 +27,7 @@ def cmd_list(args: argparse.Namespace, env: Environment) -> int:
 def cmd_get(args: argparse.Namespace, env: Environment) -> int:
     with client(args) as api:
         snap = find_snapshot(api, args.id)
-    if args.json or args.quiet:
-        show_one(env, args, snapshot_json(snap), snap.id)
-    else:
-        env.print(table([snapshot_row(snap)], SNAPSHOT_COLUMNS, header=not args.no_header))
+    show_one(env, args, snapshot_json(snap), snap.id, (snapshot_row(snap), SNAPSHOT_COLUMNS))
     return ExitStatus.SUCCESS
 
 
