@@ -21,6 +21,7 @@ from pulumi.dynamic import CheckFailure, ConfigureRequest, ResourceProvider
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN as UNKNOWN_WIRE
 
+from .budget import rate_limit
 from .client import ENDPOINT_ENV, TOKEN_ENV, Client
 from .errors import ConfigurationError, VpsorgError
 from .models import positive_int as positive_int
@@ -72,13 +73,11 @@ def client() -> Client:
         return found
 
 
-def _rate(value: str | None) -> float | None:
+def _rate(value: str | None) -> float:
     try:
-        return None if value is None else float(value)
-    except ValueError:
-        raise ConfigurationError(
-            f"vpsorg:maxRequestsPerSecond must be a number of requests a second, 0 for none (got {str(value)[:40]!r})."
-        ) from None
+        return rate_limit(value)
+    except ValueError as e:
+        raise ConfigurationError(str(e)) from None
 
 
 def plain_errors(method: F) -> F:

@@ -36,8 +36,8 @@ def rate_limit(value: str | float | None) -> float:
         rate = math.nan
     if not (math.isfinite(rate) and rate >= 0):
         raise ValueError(
-            f"the request budget must be a number of requests per second, 0 for none (got {str(value)[:40]!r}); "
-            f"set vpsorg:maxRequestsPerSecond or {RPS_ENV}"
+            f"The request budget must be a number of requests a second, 0 for none (got {str(value)[:40]!r}): "
+            f"fix vpsorg:maxRequestsPerSecond or {RPS_ENV}."
         )
     return rate
 

@@ -150,7 +150,7 @@ class Client:
         try:
             self.budget: RequestBudget = for_endpoint(self.endpoint, rate_limit(max_requests_per_second))
         except ValueError as e:
-            raise ConfigurationError(f"The request budget is not valid: {e}.") from None
+            raise ConfigurationError(str(e)) from None
         self.request_timeout = request_timeout
         self.max_retries = max_retries
         self.backoff_base = backoff_base

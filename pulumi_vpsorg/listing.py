@@ -292,13 +292,17 @@ def _kept(client: Client, server_id: int, snapshot_id: int, since: float) -> tup
     """
     fleet = _fleet(client)
     with fleet.lock:
-        kept = [k for k in (fleet.last_walk, fleet.certain.get(server_id), fleet.certain.get(None)) if k is not None]
-    for began, found in kept:
-        if began >= since:
-            snap = next((s for s in found.server(server_id) if s.id == snapshot_id), None)
-            if snap is not None or found.certain:
-                return True, snap
-    return False, None
+        last = fleet.last_walk
+    if last is not None and last[0] >= since:
+        snap = _by_id(last[1].server(server_id), snapshot_id)
+        if snap is not None or last[1].certain:
+            return True, snap
+    found = _certain_since(client, server_id, since)
+    return (True, _by_id(found.server(server_id), snapshot_id)) if found is not None else (False, None)
+
+
+def _by_id(snaps: list[Snapshot], snapshot_id: int) -> Snapshot | None:
+    return next((s for s in snaps if s.id == snapshot_id), None)
 
 
 def find_snapshot(client: Client, server_id: int | None, snapshot_id: int, *, since: float) -> Snapshot | None:
@@ -308,11 +312,9 @@ def find_snapshot(client: Client, server_id: int | None, snapshot_id: int, *, si
         if told:
             return snap
     snaps, certain = shared(client, server_id, since=since)
-    found = next((s for s in snaps if s.id == snapshot_id), None)
+    found = _by_id(snaps, snapshot_id)
     if found is not None or certain:
         return found
     if server_id is None:  # no server to ask: a second walk, begun after the first, must lack it too
-        snaps, _ = shared(client, None)
-        return next((s for s in snaps if s.id == snapshot_id), None)
-    snaps, _ = shared(client, server_id, since=since, own=True)
-    return next((s for s in snaps if s.id == snapshot_id), None)
+        return _by_id(shared(client, None)[0], snapshot_id)
+    return _by_id(shared(client, server_id, since=since, own=True)[0], snapshot_id)

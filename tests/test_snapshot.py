@@ -224,7 +224,8 @@ def test_stack_config_sets_the_request_budget_and_a_bad_one_says_which_setting(a
             _create(h, snap_props, server_id=12345, name="n")
     finally:
         h.close()
-    assert "vpsorg:maxRequestsPerSecond must be a number of requests a second" in _error(e)
+    assert "request budget must be a number of requests a second" in _error(e) and "'lots'" in _error(e)
+    assert "vpsorg:maxRequestsPerSecond" in _error(e)
     assert api.emu.log == []
 
 
