@@ -24,12 +24,16 @@ PollInterval = Callable[[float], float]
 
 @dataclass
 class _Group:
-    """Callers sharing one fetch, with a Condition of their own (a finished fetch wakes only them).
+    """Callers sharing one fetch. Fetches are numbered; one runs at a time. Every field is guarded by ``lock``.
 
-    Fetches are numbered; one runs at a time. Every field is guarded by ``cond``.
+    A finished fetch is judged for every caller by the one that ran it, which wakes only the callers it decides
+    (and the one due to fetch next): 500 waits on one walk of the account cost one wake-up each when their snapshot
+    completes, not one per walk.
     """
 
-    cond: threading.Condition = field(default_factory=threading.Condition)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    members: set[_Waiter[Any, Any]] = field(default_factory=set)
+    leader: _Waiter[Any, Any] | None = None  # the member due to fetch next; the others sleep until woken
     polling: bool = False
     started: int = 0  # fetches started so far
     started_at: float = 0.0  # when fetch number ``started`` began
@@ -48,8 +52,26 @@ class _Group:
                 return self.started
         return self.started + 1
 
+    def join(self, waiter: _Waiter[Any, Any]) -> None:
+        """Under ``lock``: add a caller; it fetches next if it is due first."""
+        self.members.add(waiter)
+        if self.leader is None or waiter.next_due < self.leader.next_due:
+            self.leader = waiter
 
-@dataclass
+    def leave(self, waiter: _Waiter[Any, Any]) -> None:
+        with self.lock:
+            self.members.discard(waiter)
+            if self.leader is waiter:
+                self.choose_leader()
+
+    def choose_leader(self) -> None:
+        """Make the member due first the one to fetch next, and wake it to sleep until then."""
+        self.leader = min((m for m in self.members if m.outcome is None), key=lambda m: m.next_due, default=None)
+        if self.leader is not None:
+            self.leader.wakeup.notify()
+
+
+@dataclass(eq=False)
 class _Waiter(Generic[T, R]):
     """One caller's view of its group: which answers it may read, when it is due, what it saw last."""
 
@@ -63,14 +85,26 @@ class _Waiter(Generic[T, R]):
     deadline: float
     first_fresh: int
     next_due: float
+    wakeup: threading.Condition
     seen: int = 0
     last: T | None = None
+    outcome: tuple[R | None, BaseException | None] | None = None  # decided: (value, None) or (None, error)
 
     def fresh(self, group: _Group) -> bool:
         return group.finished >= self.first_fresh and group.finished != self.seen
 
-    def read(self, group: _Group, now: float) -> R | None:
-        """Judge the group's newest answer: the outcome, None to go on, or raise (a failure, a lasting error)."""
+    def judge(self, group: _Group, now: float) -> bool:
+        """Judge the group's newest answer; True when that decided the wait (``outcome`` set)."""
+        try:
+            value = self._read(group, now)
+        except Exception as e:  # a failure or a lasting error: raised in the caller's own thread
+            self.outcome = (None, e)
+            return True
+        if value is not None:
+            self.outcome = (value, None)
+        return value is not None
+
+    def _read(self, group: _Group, now: float) -> R | None:
         self.seen = group.finished
         self.next_due = group.polled_at + self.poll_interval(now - self.start)
         if group.error is not None:
@@ -112,50 +146,60 @@ class Poller:
         None means only fetches begun after this call. ``started``: when the wait began, for the schedule (a wait
         resumed after a check goes on at its pace); ``due``: when its first fetch is due (default: by the
         schedule). With ``survive_transient``, errors worth waiting out (429, 5xx, connection) only delay the wait;
-        any other error fails every caller of the group.
+        any other error fails every caller of the group. ``evaluate`` and ``on_poll`` may run in the thread of
+        another caller of the group (the one that fetched).
         """
         group = self._group(key)
         now = clock()
         start = now if started is None else started
-        with group.cond:
+        with group.lock:
             waiter: _Waiter[T, R] = _Waiter(
                 evaluate, on_timeout, poll_interval, on_poll, survive_transient, clock,
                 start=start, deadline=now + timeout, first_fresh=group.first_usable(since),
                 next_due=due if due is not None else now + poll_interval(now - start),
+                wakeup=threading.Condition(group.lock),
             )  # fmt: skip
-        while True:
-            done, value = self._decide(group, waiter)
-            if done:
-                return value  # type: ignore[no-any-return]
-            self._poll(group, value, fetch, clock)
+            group.join(waiter)
+        try:
+            while True:
+                number = self._decide(group, waiter)
+                if number is None:
+                    value, error = waiter.outcome  # type: ignore[misc]
+                    if error is not None:
+                        raise error
+                    return value  # type: ignore[return-value]
+                self._poll(group, number, fetch, clock)
+        finally:
+            group.leave(waiter)
 
     def _group(self, key: Hashable) -> _Group:
         with self._lock:
             return self._groups.setdefault(key, _Group())
 
     @staticmethod
-    def _decide(group: _Group, waiter: _Waiter[Any, Any]) -> tuple[bool, Any]:
-        """Under the group's lock: ``(True, outcome)``, or ``(False, n)`` when this caller must run fetch ``n``."""
-        with group.cond:
+    def _decide(group: _Group, waiter: _Waiter[Any, Any]) -> int | None:
+        """Under the group's lock: None once the wait is decided, or the number of the fetch this caller must run."""
+        with group.lock:
             while True:
                 now = waiter.clock()
-                if waiter.fresh(group):
-                    outcome = waiter.read(group, now)
-                    if outcome is not None:
-                        return True, outcome
+                if waiter.outcome is not None or (waiter.fresh(group) and waiter.judge(group, now)):
+                    return None
                 if now >= waiter.deadline:
-                    raise waiter.on_timeout(waiter.last)
+                    waiter.outcome = (None, waiter.on_timeout(waiter.last))
+                    return None
                 if not group.polling and now >= waiter.next_due:
                     group.polling = True
                     group.started += 1
                     group.started_at = now
-                    return False, group.started
-                wake = waiter.deadline if group.polling else min(waiter.next_due, waiter.deadline)
-                group.cond.wait(max(0.0, wake - now))
+                    return group.started
+                leads = not group.polling and group.leader is waiter  # the others sleep until woken
+                wake = min(waiter.next_due, waiter.deadline) if leads else waiter.deadline
+                waiter.wakeup.wait(max(0.0, wake - now))
 
     @staticmethod
     def _poll(group: _Group, number: int, fetch: Callable[[], Any], clock: Callable[[], float]) -> None:
-        """Outside the lock: run fetch ``number`` and hand its answer (or error) to every caller of the group."""
+        """Outside the lock: run fetch ``number``; then judge its answer (or error) for every caller of the group and
+        wake those it decided, and the one due to fetch next."""
         result: Any = None
         error: BaseException | None = VpsorgError("polling was interrupted")
         try:
@@ -164,12 +208,15 @@ class Poller:
         except Exception as e:  # handed to every caller of the group, not swallowed
             error = e
         finally:  # even when interrupted, so that no caller is left waiting for this fetch
-            with group.cond:
+            with group.lock:
                 group.polling = False
                 group.finished, group.finished_began = number, group.started_at
-                group.polled_at = clock()
+                group.polled_at = now = clock()
                 group.result, group.error = result, error
-                group.cond.notify_all()
+                for member in group.members:
+                    if member.fresh(group) and member.judge(group, now):
+                        member.wakeup.notify()
+                group.choose_leader()
 
 
 def transient(error: BaseException) -> bool:

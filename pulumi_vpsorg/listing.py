@@ -64,9 +64,10 @@ class Listing:
 class _Fleet:
     """What one client's callers have in progress, and what the last walk cost."""
 
-    lock: threading.Condition = field(default_factory=threading.Condition)  # notified when a wait ends
+    lock: threading.Lock = field(default_factory=threading.Lock)
     busy: Counter[int] = field(default_factory=Counter)
     waiting: Counter[int] = field(default_factory=Counter)  # snapshot waits in progress, per server
+    settled: dict[int, threading.Condition] = field(default_factory=dict)  # per server: notified when they end
     read: dict[int, float] = field(default_factory=dict)  # when each server was last read (refresh, delete)
     wrote: dict[tuple[int, str | None], float] = field(default_factory=dict)  # when writes ended, see writing()
     walk_pages: int = 1
@@ -95,7 +96,7 @@ def _fleet(client: Client) -> _Fleet:
 
 @contextmanager
 def _counted(fleet: _Fleet, counter: Counter[int], key: int) -> Iterator[None]:
-    """Count ``key`` in ``counter`` while the block runs; waiters on ``fleet.lock`` are told when it ends."""
+    """Count ``key`` in ``counter`` while the block runs."""
     with fleet.lock:
         counter[key] += 1
     try:
@@ -105,7 +106,8 @@ def _counted(fleet: _Fleet, counter: Counter[int], key: int) -> Iterator[None]:
             counter[key] -= 1
             if counter[key] <= 0:
                 del counter[key]
-            fleet.lock.notify_all()
+                if counter is fleet.waiting and key in fleet.settled:  # wake only the settlers of that server
+                    fleet.settled.pop(key).notify_all()
 
 
 @contextmanager
@@ -139,7 +141,8 @@ def settle(client: Client, server_id: int | None, timeout: float) -> None:
     fleet = _fleet(client)
     key = server_id if server_id is not None else _ANY
     with fleet.lock:
-        fleet.lock.wait_for(lambda: not fleet.waiting[key], timeout=max(0.0, timeout))
+        if fleet.waiting[key]:
+            fleet.settled.setdefault(key, threading.Condition(fleet.lock)).wait(max(0.0, timeout))
 
 
 def completing(client: Client, within: float) -> bool:
@@ -238,12 +241,17 @@ def source(
     """Where callers listing ``server_id`` now share: a walk of the account (when no server is known, or when more
     servers are in play than the last walk had pages; with ``need_certain`` only while walks are one page), or the
     server's own list (``own``: always).
+
+    While the last walk showed snapshots completing, own lists are kept for up to twice as many servers as it had
+    pages: a server's own list that shows its snapshots completed also serves their duplicate check (see
+    ``operations``), which after a walk costs one more list per server.
     """
     if server_id is None:
         return (client.serial, "walk"), lambda: walk(client)
     fleet = _fleet(client)
     with fleet.lock:
-        use_walk = not own and fleet.interest() > fleet.walk_pages and (not need_certain or fleet.walk_pages == 1)
+        pages = fleet.walk_pages * (2 if fleet.last_walk is not None and fleet.progress_at >= fleet.last_walk[0] else 1)
+        use_walk = not own and fleet.interest() > pages and (not need_certain or fleet.walk_pages == 1)
     if use_walk:
         return (client.serial, "walk"), lambda: walk(client)
     return (client.serial, "snapshots", server_id), lambda: own_list(client, server_id)
@@ -284,6 +292,22 @@ def server_snapshots(client: Client, server_id: int | None, *, since: float | No
         return kept.server(server_id)
     snaps, certain = shared(client, server_id, since=since, need_certain=True)
     return snaps if certain else shared(client, server_id, since=since, own=True)[0]
+
+
+def showing_completed(client: Client, server_id: int | None, snapshot_id: int) -> list[Snapshot] | None:
+    """The server's snapshots from the newest certain list kept, if it shows ``snapshot_id`` completed (so it was
+    read after that completion); else None.
+    """
+    if server_id is None:
+        return None
+    fleet = _fleet(client)
+    with fleet.lock:
+        kept = [k for k in (fleet.certain.get(server_id), fleet.certain.get(None)) if k is not None]
+    if not kept:
+        return None
+    snaps = max(kept, key=lambda k: k[0])[1].server(server_id)
+    snap = _by_id(snaps, snapshot_id)
+    return snaps if snap is not None and snap.is_completed else None
 
 
 def _kept(client: Client, server_id: int, snapshot_id: int, since: float) -> tuple[bool, Snapshot | None]:

@@ -8,9 +8,11 @@ Never two snapshots of one name on one server, by three means:
    release, after this process last posted that name or deleted on that server, and at most 5 s old;
 2. a POST whose answer was lost (a dropped connection, a gateway error, an unreadable answer) is never sent again
    in the same run: the name is looked for while it may still land, and the run fails if it has not;
-3. across machines, once the snapshot is complete the server's own list is read again (once this process's other
-   snapshots of that server are done too, so one list serves them all): if two of the name exist, the lowest id
-   survives; whoever made another deletes it and takes the survivor (``adopted``).
+3. across machines, once the snapshot is complete, by a list of the server whose absences are certain and which was
+   read after it completed (one that shows it completed, or one begun after that was seen; once this process's
+   other snapshots of that server are done too, so one list serves them all): if two of the name exist, the
+   lowest id survives; whoever made another deletes it and takes the survivor (``adopted``). This relies on
+   another machine's POST following its look-up within the snapshot's duration.
 
 The window left: a process stopped between its POST and step 3 leaves its duplicate behind.
 """
@@ -102,13 +104,14 @@ def take_snapshot(
     :class:`SnapshotFailedError` raised. Everything, retries included, ends within ``timeout`` seconds
     (:class:`~pulumi_vpsorg.errors.WaitTimeoutError` when waiting ran out).
     """
-    with deadline(timeout), listing.busy(client, server_id):
-        with _name_lock(client, server_id, name) as since:
-            snap, adopted = _look_then_post(client, server_id, name, description, since, sleep)
-        if not wait:
-            return snap, adopted
-        posted = time.monotonic()
-        snap = _wait_or_clean_up(client, snap, _left(timeout), poll_interval, on_poll)
+    with deadline(timeout):
+        with listing.busy(client, server_id):  # the check after is one certain list, not a poll: not counted
+            with _name_lock(client, server_id, name) as since:
+                snap, adopted = _look_then_post(client, server_id, name, description, since, sleep)
+            if not wait:
+                return snap, adopted
+            posted = time.monotonic()
+            snap = _wait_or_clean_up(client, snap, _left(timeout), poll_interval, on_poll)
         seen = time.monotonic()
         # One list of the server after this process's other snapshots of it are done serves all their checks; wait
         # for them at most a fifth of the time this one took.
@@ -278,10 +281,14 @@ def _look_for_lost_post(
 def _reconcile(
     client: Client, mine: Snapshot, adopted: bool, seen: float, timeout: float, poll_interval: PollInterval
 ) -> tuple[Snapshot, bool]:
-    """After completion (``seen``: when it was seen), by a certain list of the server begun after that: if several
-    usable snapshots share the name, the lowest id survives (see module doc)."""
+    """After completion, by a certain list of the server read since: the newest kept one if it shows ``mine``
+    completed, else one begun after ``seen`` (when completion was seen). If several usable snapshots share the name,
+    the lowest id survives (see module doc)."""
     server_id = mine.server_id
-    winner = find_by_name(listing.server_snapshots(client, server_id, since=seen), mine.name, server_id)
+    snaps = listing.showing_completed(client, server_id, mine.id)
+    if snaps is None:
+        snaps = listing.server_snapshots(client, server_id, since=seen)
+    winner = find_by_name(snaps, mine.name, server_id)
     if winner is None or winner.id >= mine.id:
         return mine, adopted
     if not winner.is_completed:

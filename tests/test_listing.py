@@ -150,3 +150,64 @@ def test_concurrent_reads_on_many_servers_cost_about_one_walk(concurrent):
         t.join()
     assert sorted(s.id for s in results if s) == sorted(s.id for s in made)
     assert len(emu.requests("GET")) <= 3, emu.requests("GET")
+
+
+def test_a_duplicate_check_never_trusts_a_walks_absence():
+    emu, api, victim = _setup()
+    api.create_snapshot(SERVERS[0], "s0")
+    api.create_snapshot(SERVERS[1], "s1")
+    emu.snapshot_seconds = 0.05
+    real_create = api.create_snapshot
+
+    def create_after_another_machine(*args, **kwargs):  # their POST lands between our look and ours
+        emu.handle("POST", "/api/v1/snapshots/", f"Bearer {TOKEN}", b'{"server_id": %d, "name": "n"}' % SERVERS[2])
+        mine = real_create(*args, **kwargs)
+        victim["id"] = 801  # the next walk loses s0 after page 1: page 2 then holds only ours, not theirs
+        return mine
+
+    api.create_snapshot = create_after_another_machine  # type: ignore[method-assign]
+    with _fleet(api):
+        snap, adopted = take_snapshot(api, SERVERS[2], "n", timeout=10)
+    assert (snap.id, adopted) == (803, True)  # theirs, the lowest id, survives: the walk that showed ours lacked it
+    assert [r["path"] for r in emu.requests("DELETE")] == ["/api/v1/snapshots/801/", "/api/v1/snapshots/804/"]
+
+
+def test_a_certain_list_that_shows_the_snapshot_completed_serves_its_duplicate_check():
+    emu, api, _ = _setup(seconds=0.3)
+    snap, _ = take_snapshot(api, SERVERS[0], "n", timeout=10)
+    (made,) = emu.snapshots()
+    after = [r for r in emu.requests("GET") if r["t"] >= made["ready_at"]]
+    assert snap.is_completed and [r["query"] for r in after] == [{"server_id": str(SERVERS[0])}]  # one, not two
+
+
+def test_settle_waits_only_for_that_servers_waits():
+    _, api, _ = _setup()
+    a, b = threading.Event(), threading.Event()
+
+    def wait_on(server: int, until: threading.Event) -> None:
+        with listing.waiting(api, server):
+            until.wait(5)
+
+    threads = [threading.Thread(target=wait_on, args=(s, e)) for s, e in ((SERVERS[0], a), (SERVERS[1], b))]
+    for t in threads:
+        t.start()
+    time.sleep(0.05)
+    threading.Timer(0.1, a.set).start()
+    started = time.monotonic()
+    listing.settle(api, SERVERS[0], timeout=3)
+    assert time.monotonic() - started < 1.0  # the other server's wait goes on
+    b.set()
+    for t in threads:
+        t.join()
+
+
+def test_while_snapshots_complete_own_lists_serve_up_to_twice_the_walks_pages():
+    _, api, _ = _setup(page_size=20)
+    fleet = listing._fleet(api)
+    with ExitStack() as stack:
+        for server in SERVERS[:4]:
+            stack.enter_context(listing.busy(api, server))
+        fleet.walk_pages, fleet.last_walk = 2, (time.monotonic(), listing.Listing({}, certain=False, walk=True))
+        assert listing.source(api, SERVERS[0])[0] == (api.serial, "walk")  # 4 servers, walks of 2 pages
+        fleet.progress_at = fleet.last_walk[0]  # that walk showed snapshots completing
+        assert listing.source(api, SERVERS[0])[0] == (api.serial, "snapshots", SERVERS[0])
