@@ -1,10 +1,11 @@
 """Leader/follower polling: every caller that needs the same list shares one request for it.
 
 Callers that watch the same thing (a server's snapshots, the account's, the servers list) through one client join
-one group. When any of them is due, one of them fetches and every member reads the answer. Each caller says which
-answers it may judge by (``since``): only those of fetches that began at or after that time, so that no caller
-judges by a list requested before (say) its own snapshot existed. A group keeps its last answer after its callers
-leave, so a later caller whose ``since`` it meets is served at once (refresh shares one list across the run).
+one group. When the first of them is due, it fetches, judges the answer for every member and wakes only the ones it
+decided and the one due next; the others sleep on. Each caller says which answers it may judge by (``since``):
+only those of fetches that began at or after that time, so that no caller judges by a list requested before (say)
+its own snapshot existed. A group keeps its last answer after its callers leave, so a later caller whose ``since``
+it meets is served at once (refresh shares one list across the run).
 """
 
 from __future__ import annotations
