@@ -95,8 +95,10 @@ def _fleet(client: Client) -> _Fleet:
 
 
 @contextmanager
-def _counted(fleet: _Fleet, counter: Counter[int], key: int) -> Iterator[None]:
-    """Count ``key`` in ``counter`` while the block runs."""
+def _counted(
+    fleet: _Fleet, counter: Counter[int], key: int, told: dict[int, threading.Condition] | None = None
+) -> Iterator[None]:
+    """Count ``key`` in ``counter`` while the block runs; when its count ends, ``told[key]`` (if any) is notified."""
     with fleet.lock:
         counter[key] += 1
     try:
@@ -106,8 +108,8 @@ def _counted(fleet: _Fleet, counter: Counter[int], key: int) -> Iterator[None]:
             counter[key] -= 1
             if counter[key] <= 0:
                 del counter[key]
-                if counter is fleet.waiting and key in fleet.settled:  # wake only the settlers of that server
-                    fleet.settled.pop(key).notify_all()
+                if told is not None and key in told:
+                    told.pop(key).notify_all()
 
 
 @contextmanager
@@ -130,7 +132,7 @@ def busy(client: Client, server_id: int | None, *, reading: bool = False) -> Ite
 def waiting(client: Client, server_id: int | None) -> Iterator[None]:
     """Around a wait for a snapshot of ``server_id`` to complete (see :func:`settle`)."""
     fleet = _fleet(client)
-    with _counted(fleet, fleet.waiting, server_id if server_id is not None else _ANY):
+    with _counted(fleet, fleet.waiting, server_id if server_id is not None else _ANY, fleet.settled):
         yield
 
 
@@ -227,12 +229,16 @@ def _remember(client: Client, key: int | None, started: float, found: Listing) -
             fleet.certain[key] = (started, found)
 
 
-def _certain_since(client: Client, server_id: int, since: float) -> Listing | None:
-    """The newest certain list of the server (its own, or a one-page walk) begun at or after ``since``, if any."""
+def _kept_certain(client: Client, server_id: int) -> list[tuple[float, Listing]]:
+    """The certain lists kept that show the server: its own newest, and the newest one-page walk."""
     fleet = _fleet(client)
     with fleet.lock:
-        kept = [k for k in (fleet.certain.get(server_id), fleet.certain.get(None)) if k is not None]
-    return next((found for began, found in kept if began >= since), None)
+        return [k for k in (fleet.certain.get(server_id), fleet.certain.get(None)) if k is not None]
+
+
+def _certain_since(client: Client, server_id: int, since: float) -> Listing | None:
+    """The newest certain list of the server (its own, or a one-page walk) begun at or after ``since``, if any."""
+    return next((found for began, found in _kept_certain(client, server_id) if began >= since), None)
 
 
 def source(
@@ -300,9 +306,7 @@ def showing_completed(client: Client, server_id: int | None, snapshot_id: int) -
     """
     if server_id is None:
         return None
-    fleet = _fleet(client)
-    with fleet.lock:
-        kept = [k for k in (fleet.certain.get(server_id), fleet.certain.get(None)) if k is not None]
+    kept = _kept_certain(client, server_id)
     if not kept:
         return None
     snaps = max(kept, key=lambda k: k[0])[1].server(server_id)
