@@ -29,7 +29,8 @@ from urllib.parse import urlsplit
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from ._deadline import bounded_transport, deadline, remaining
+from ._deadline import deadline, remaining
+from ._transport import Transport
 from ._version import __version__
 from .budget import RequestBudget, for_endpoint, rate_limit
 from .errors import (
@@ -158,23 +159,24 @@ class Client:
         self.max_retry_after = max_retry_after
         self._sleep = sleep
         self._in_flight = threading.BoundedSemaphore(_IN_FLIGHT)
-        self._http = httpx.Client(
-            base_url=self.endpoint + "/",
-            headers={
+        self._base = httpx.URL(self.endpoint + "/")
+        self._headers = httpx.Headers(
+            {
                 "Authorization": f"Bearer {self._token}",
                 "Accept": "application/json",
                 "User-Agent": f"pulumi-vpsorg/{__version__}",
-            },
-            timeout=httpx.Timeout(timeout, connect=connect_timeout),
-            transport=transport if transport is not None else bounded_transport(),
-            follow_redirects=False,
+            }
         )
+        self._timeouts = httpx.Timeout(timeout, connect=connect_timeout).as_dict()
+        # The transport is called directly: httpx.Client's layers (cookies, redirects, URL merging) would cost more
+        # CPU than the request itself, and none of them is wanted.
+        self._transport = transport if transport is not None else Transport()
 
     def __repr__(self) -> str:
         return f"Client(endpoint={self.endpoint!r}, token='***')"
 
     def close(self) -> None:
-        self._http.close()
+        self._transport.close()
 
     def __enter__(self) -> Client:
         return self
@@ -287,10 +289,10 @@ class Client:
     def _same_origin(self, next_url: str) -> str:
         """Follow a ``next`` link only to the configured host, so the token never goes elsewhere."""
         try:
-            target = self._http.base_url.join(next_url)
+            target = self._base.join(next_url)
         except (httpx.InvalidURL, ValueError):
             target = None
-        base = self._http.base_url
+        base = self._base
         if target is None or (target.scheme, target.host, target.port) != (base.scheme, base.host, base.port):
             raise APIResponseValidationError(
                 f"VPS.org's pagination link {next_url[:200]!r} points to another host; not following it."
@@ -351,7 +353,7 @@ class Client:
         try:
             with deadline(self.request_timeout):
                 log.debug("%s %s params=%s", method, _short(path), params)
-                resp = self._read(self._http.build_request(method, path, params=params, json=json))
+                resp = self._read(self._build(method, path, params, json))
         except httpx.TimeoutException as e:
             return APITimeoutError(
                 f"VPS.org did not answer {method} {_short(path)} in time ({type(e).__name__} after "
@@ -387,6 +389,18 @@ class Client:
             if self.budget.pauses == pauses:
                 return True
 
+    def _build(
+        self, method: str, path: str, params: dict[str, Any] | None, json: dict[str, Any] | None
+    ) -> httpx.Request:
+        return httpx.Request(
+            method,
+            path if "://" in path else f"{self.endpoint}/{path}",  # a next link is absolute (see _same_origin)
+            params=params,
+            json=json,
+            headers=self._headers,
+            extensions={"timeout": self._timeouts},
+        )
+
     def _read(self, request: httpx.Request) -> httpx.Response:
         """Send and read the answer, at most ``_MAX_BODY`` bytes of it (decoded); at most ``_IN_FLIGHT`` at once."""
         left = remaining()
@@ -398,7 +412,7 @@ class Client:
             self._in_flight.release()
 
     def _read_one(self, request: httpx.Request) -> httpx.Response:
-        resp = self._http.send(request, stream=True)
+        resp = self._transport.handle_request(request)
         try:
             chunks, size = [], 0
             for chunk in resp.iter_bytes():

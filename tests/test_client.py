@@ -50,17 +50,21 @@ def sleeps() -> list[float]:
     return []
 
 
-@pytest.fixture
-def client(sleeps):
-    c = Client(TOKEN, sleep=sleeps.append)
-    yield c
-    c.close()
+def _over(router: respx.Router) -> httpx.MockTransport:
+    return httpx.MockTransport(router.handler)
 
 
 @pytest.fixture
 def mock():
     with respx.mock(base_url=BASE, assert_all_called=False) as m:
         yield m
+
+
+@pytest.fixture
+def client(sleeps, mock):
+    c = Client(TOKEN, sleep=sleeps.append, transport=_over(mock))
+    yield c
+    c.close()
 
 
 # ----- requests as sent ------------------------------------------------------------------------------------
@@ -233,7 +237,7 @@ def test_get_retries_5xx_with_capped_jittered_backoff(client, mock, sleeps):
 
 
 def test_backoff_is_capped(sleeps, mock):
-    c = Client(TOKEN, sleep=sleeps.append, max_retries=8, backoff_cap=2.0)
+    c = Client(TOKEN, sleep=sleeps.append, max_retries=8, backoff_cap=2.0, transport=_over(mock))
     mock.get("/snapshots/").respond(500)
     with pytest.raises(ServerError):
         c.list_snapshots()
@@ -324,18 +328,25 @@ def test_missing_token_fails_before_any_request(mock):
 def test_token_and_endpoint_from_environment(monkeypatch):
     monkeypatch.setenv("VPSORG_TOKEN", TOKEN)
     monkeypatch.setenv("VPSORG_ENDPOINT", "http://127.0.0.1:8080/api/v1/")
-    c = Client()
-    assert c.endpoint == "http://127.0.0.1:8080/api/v1"
     with respx.mock(base_url="http://127.0.0.1:8080/api/v1") as m:
+        c = Client(transport=_over(m))
+        assert c.endpoint == "http://127.0.0.1:8080/api/v1"
         route = m.get("/servers/").respond(200, json={"results": []})
         c.list_servers()
     assert route.calls.last.request.url.path == "/api/v1/servers/"
 
 
 def test_default_endpoint_and_timeouts():
-    c = Client(TOKEN, timeout=12, connect_timeout=3)
+    sent = []
+    c = Client(
+        TOKEN,
+        timeout=12,
+        connect_timeout=3,
+        transport=httpx.MockTransport(lambda r: sent.append(r) or httpx.Response(200, json=[])),
+    )
     assert c.endpoint == BASE
-    assert c._http.timeout.read == 12 and c._http.timeout.connect == 3
+    c.list_servers()
+    assert sent[0].extensions["timeout"] == {"connect": 3, "read": 12, "write": 12, "pool": 12}
 
 
 def test_bad_endpoint_is_a_configuration_error():
@@ -389,7 +400,7 @@ def test_restore_errors_say_what_to_do(client, mock):
 
 
 def test_authorization_header_is_redacted_in_reprs(client):
-    assert TOKEN not in repr(client._http.headers) and TOKEN not in repr(client)
+    assert TOKEN not in repr(client._headers) and TOKEN not in repr(client)
 
 
 # ----- bounded in time and size, whatever the server does -----------------------------------------------------
@@ -472,7 +483,7 @@ def test_an_endless_body_is_cut_off_at_the_size_cap():
 
 def test_an_operation_deadline_bounds_retries_and_their_sleeps(mock):
     mock.get("/snapshots/").respond(503, headers={"Retry-After": "50"})
-    with Client(TOKEN, max_retry_after=120) as api:
+    with Client(TOKEN, max_retry_after=120, transport=_over(mock)) as api:
         started = time.monotonic()
         with deadline(1.0), pytest.raises(ServerError):  # 50 s fits the cap, not the deadline: not slept
             api.list_snapshots()
@@ -481,8 +492,9 @@ def test_an_operation_deadline_bounds_retries_and_their_sleeps(mock):
 
 def test_nothing_is_sent_once_the_operation_deadline_has_passed(mock):
     route = mock.get("/snapshots/").respond(200, json={"results": []})
-    with Client(TOKEN) as api, deadline(0.0), pytest.raises(APITimeoutError, match="was not sent") as e:
-        api.list_snapshots()
+    with Client(TOKEN, transport=_over(mock)) as api, deadline(0.0):
+        with pytest.raises(APITimeoutError, match="was not sent") as e:
+            api.list_snapshots()
     assert route.call_count == 0 and e.value.maybe_sent is False
 
 
