@@ -1,14 +1,16 @@
 """The client's HTTP/1.1 transport: httpx's interface on the standard library's ``http.client``.
 
-httpx's own transport (httpcore and h11) costs about 1.5 ms of CPU a request; this one about a fifth of that. A
-fleet's creates all go through one provider host, whose CPU is what spreads their POSTs out (see README,
-Benchmarks), so that is time every snapshot of the fleet waits.
+The client calls it directly, not through ``httpx.Client`` (whose cookie, redirect and URL-merging layers it never
+used): a request then costs the calling thread about half the CPU it did through ``httpx.Client`` and httpcore
+(table 4 of ``make bench``). A fleet's creates all go through one provider host, whose CPU is what spreads their
+POSTs out (README, Benchmarks), and every snapshot of the fleet waits for that.
 
 What it keeps of httpx's transport: keep-alive connections (up to ``max_idle``; one the server has closed is never
 reused), TLS verified as httpx verifies it, and httpx's exceptions (a ``ConnectError`` or ``ConnectTimeout`` means
 the request was never sent). What it adds: every connect, read and write is given at most the time left before the
 thread's :func:`~pulumi_vpsorg._deadline.deadline`, so a request ends on time even when the server drips its
-answer. Not supported, as the client needs none of them: proxies, HTTP/2, streamed request bodies.
+answer. Not supported: HTTP/2, streamed request bodies, and proxies (``HTTPS_PROXY`` is not honoured, nor was it
+before: httpx ignores the proxy variables once it is given a transport).
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ _CHUNK = 64 * 1024
 
 
 class Transport(httpx.BaseTransport):
+    """Keeps up to ``max_idle`` connections a host open between requests; safe to share between threads."""
+
     def __init__(self, max_idle: int = 32) -> None:
         self._max_idle = max_idle
         self._idle: dict[_Key, list[_Connection]] = {}

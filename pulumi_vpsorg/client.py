@@ -66,7 +66,7 @@ _TOKEN = re.compile(r"[\x21-\x7e]+")  # printable ASCII, no spaces: what an HTTP
 _MAX_BODY = 8 * 1024 * 1024  # no answer of this API comes near it; a larger one is not read to the end
 _MESSAGE_MAX = 300
 _SERIALS = itertools.count(1)
-_IN_FLIGHT = 8  # requests at once per client: more only queue inside httpx's pool, whose queue costs O(n) a turn
+_IN_FLIGHT = 8  # requests (and kept-alive connections) at once per client: more gained nothing in a fleet
 
 
 def check_token(token: str | None) -> str:
@@ -170,7 +170,7 @@ class Client:
         self._timeouts = httpx.Timeout(timeout, connect=connect_timeout).as_dict()
         # The transport is called directly: httpx.Client's layers (cookies, redirects, URL merging) would cost more
         # CPU than the request itself, and none of them is wanted.
-        self._transport = transport if transport is not None else Transport()
+        self._transport = transport if transport is not None else Transport(max_idle=_IN_FLIGHT)
 
     def __repr__(self) -> str:
         return f"Client(endpoint={self.endpoint!r}, token='***')"
