@@ -126,6 +126,8 @@ class _Connection:
 
     def usable(self) -> bool:
         """Idle and still open: an idle connection the server closed (or wrote to) reads as ready."""
+        if self.http.sock is None:  # http.client closed it: it would reconnect on its own, unbounded
+            return False
         try:
             if hasattr(select, "poll"):  # select() cannot watch a descriptor above 1023
                 poller = select.poll()
@@ -179,6 +181,7 @@ class _Body(httpx.SyncByteStream):
         request: httpx.Request,
     ) -> None:
         self._transport, self._key, self._conn, self._answer, self._request = transport, key, conn, answer, request
+        self._closed = False
 
     def __iter__(self) -> Iterator[bytes]:
         with _mapped(httpx.ReadTimeout, httpx.ReadError, self._request):
@@ -186,6 +189,9 @@ class _Body(httpx.SyncByteStream):
                 yield chunk
 
     def close(self) -> None:
+        if self._closed:  # a connection is given back once, or two requests would share it
+            return
+        self._closed = True
         if self._answer.isclosed() and not self._answer.will_close:
             self._transport.give_back(self._key, self._conn)
         else:

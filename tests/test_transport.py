@@ -162,3 +162,10 @@ def test_tls_trusts_what_httpx_trusts(serve, certificate, monkeypatch):
     server, transport = _tls_server(serve, certificate), Transport()
     assert [_get(transport, server.url).json() for _ in range(2)] == [{"results": []}] * 2
     assert len(set(server.ports)) == 1
+
+
+def test_a_connection_is_given_back_once_however_often_its_answer_is_closed(serve):
+    server, transport = serve(), Transport()
+    answer = _get(transport, server.url)
+    answer.stream.close()  # type: ignore[union-attr]  # a second close: two requests must never share it
+    assert sum(len(conns) for conns in transport._idle.values()) == 1
