@@ -34,7 +34,7 @@ class _Server:
                 ports.append(self.client_address[1])
                 reply(self)
 
-            do_POST = do_GET
+            do_POST = do_DELETE = do_GET
 
             def log_message(self, *args: object) -> None:
                 pass
@@ -169,3 +169,32 @@ def test_a_connection_is_given_back_once_however_often_its_answer_is_closed(serv
     answer = _get(transport, server.url)
     answer.stream.close()  # type: ignore[union-attr]  # a second close: two requests must never share it
     assert sum(len(conns) for conns in transport._idle.values()) == 1
+
+
+def test_an_answer_without_a_body_leaves_the_connection_reusable(serve):
+    def no_content(h: BaseHTTPRequestHandler) -> None:
+        h.send_response(204)
+        h.end_headers()
+
+    server, transport = serve(no_content), Transport()
+    assert [_get(transport, server.url, "DELETE").status_code for _ in range(3)] == [204] * 3
+    assert len(set(server.ports)) == 1
+
+
+def test_threads_share_the_transport_without_sharing_a_connection(serve):
+    server, transport = serve(), Transport(max_idle=8)
+    failures: list[BaseException] = []
+
+    def many() -> None:
+        try:
+            for _ in range(20):
+                assert _get(transport, server.url).json() == {"results": []}
+        except BaseException as e:  # reported below
+            failures.append(e)
+
+    threads = [threading.Thread(target=many) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failures and len(server.ports) == 160 and len(set(server.ports)) <= 8
