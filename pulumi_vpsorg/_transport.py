@@ -1,215 +1,203 @@
-"""The client's HTTP/1.1 transport: httpx's interface on the standard library's ``http.client``.
+"""The client's HTTP: httpx's own client and transport, with a network layer that obeys the thread's deadline.
 
-The client calls it directly, not through ``httpx.Client`` (whose cookie, redirect and URL-merging layers it never
-used): a request then costs the calling thread about half the CPU it did through ``httpx.Client`` and httpcore
-(table 4 of ``make bench``). A fleet's creates all go through one provider host, whose CPU is what spreads their
-POSTs out (README, Benchmarks), and every snapshot of the fleet waits for that.
+httpx's timeouts bound each socket read, so a server that drips one byte every few seconds keeps a request alive
+for ever, and a host-name look-up is bounded by nothing. Here the connection pools are httpcore's own, built with
+httpcore's public ``network_backend=``: every look-up, connect, TLS handshake, read and write is given at most the
+time left before the thread's :func:`~pulumi_vpsorg._deadline.deadline`, so a request ends on time whatever the
+network or the server does.
 
-What it keeps of httpx's transport: keep-alive connections (up to ``max_idle``; one the server has closed is never
-reused), TLS verified as httpx verifies it, and httpx's exceptions (a ``ConnectError`` or ``ConnectTimeout`` means
-the request was never sent). What it adds: every connect, read and write is given at most the time left before the
-thread's :func:`~pulumi_vpsorg._deadline.deadline`, so a request ends on time even when the server drips its
-answer. Not supported: HTTP/2, streamed request bodies, and proxies (``HTTPS_PROXY`` is not honoured, nor was it
-before: httpx ignores the proxy variables once it is given a transport).
+Everything else is httpx's: keep-alive (connections idle longer than ``KEEPALIVE_EXPIRY`` are closed), TLS verified
+(certifi, or ``SSL_CERT_FILE``), a body shorter than its ``Content-Length`` is an error, and proxies are taken from
+the environment as httpx takes them (``HTTPS_PROXY``, ``HTTP_PROXY``, ``ALL_PROXY``, ``NO_PROXY``; a ``socks5://``
+proxy needs ``socksio``, as in ``pip install httpx[socks]``). Redirects are never followed.
 """
 
 from __future__ import annotations
 
-import http.client
-import io
-import select
+import importlib.util
 import socket
 import ssl
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
+import httpcore
 import httpx
 
 from ._deadline import bounded
 
-_Key = tuple[str, str, int]
-_CHUNK = 64 * 1024
+KEEPALIVE_EXPIRY = 5.0
+_LIMITS = httpx.Limits()
 
 
-class Transport(httpx.BaseTransport):
-    """Keeps up to ``max_idle`` connections a host open between requests; safe to share between threads."""
-
-    def __init__(self, max_idle: int = 32) -> None:
-        self._max_idle = max_idle
-        self._idle: dict[_Key, list[_Connection]] = {}
-        self._lock = threading.Lock()
-        self._ssl: ssl.SSLContext | None = None
-        self._closed = False
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        url = request.url
-        key = (url.scheme, url.host, url.port or (443 if url.scheme == "https" else 80))
-        timeouts: dict[str, float | None] = request.extensions.get("timeout", {})
-        conn = self._take_idle(key) or self._connect(key, timeouts.get("connect"))
-        conn.timeouts = timeouts
-        try:
-            answer = conn.exchange(request)
-        except BaseException:
-            conn.close()
-            raise
-        return httpx.Response(
-            answer.status,
-            headers=[(k.encode("latin-1"), v.encode("latin-1")) for k, v in answer.getheaders()],  # as read
-            stream=_Body(self, key, conn, answer, request),
-            extensions={"http_version": b"HTTP/1.1", "reason_phrase": answer.reason.encode("latin-1")},
-        )
-
-    def close(self) -> None:
-        with self._lock:
-            self._closed = True
-            idle, self._idle = self._idle, {}
-        for conns in idle.values():
-            for conn in conns:
-                conn.close()
-
-    def _take_idle(self, key: _Key) -> _Connection | None:
-        while True:
-            with self._lock:
-                conns = self._idle.get(key)
-                conn = conns.pop() if conns else None
-            if conn is None or conn.usable():
-                return conn
-            conn.close()
-
-    def give_back(self, key: _Key, conn: _Connection) -> None:
-        with self._lock:
-            conns = self._idle.setdefault(key, [])
-            if not self._closed and len(conns) < self._max_idle:
-                conns.append(conn)
-                return
-        conn.close()
-
-    def _connect(self, key: _Key, timeout: float | None) -> _Connection:
-        scheme, host, port = key
-        with _mapped(httpx.ConnectTimeout, httpx.ConnectError, None):
-            sock = socket.create_connection((host, port), bounded(timeout, TimeoutError))
-            try:
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                if scheme == "https":
-                    sock = self._tls().wrap_socket(sock, server_hostname=host)
-            except BaseException:
-                sock.close()
-                raise
-        return _Connection(host, port, sock)
-
-    def _tls(self) -> ssl.SSLContext:
-        if self._ssl is None:
-            self._ssl = httpx.create_ssl_context()
-        return self._ssl
+def http_client(max_connections: int) -> httpx.Client:
+    """An ``httpx.Client`` for the API: bounded transports, proxies from the environment, no redirects."""
+    return _Client(
+        limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+        follow_redirects=False,
+        trust_env=True,
+    )
 
 
-class _Connection:
-    """One ``http.client`` connection over a socket whose every read and write obeys the deadline."""
+class _Client(httpx.Client):
+    """httpx decides which proxy (or none) serves a URL; each route gets a :class:`BoundedTransport`."""
 
-    def __init__(self, host: str, port: int, sock: socket.socket) -> None:
-        self.sock = sock
-        self.timeouts: dict[str, float | None] = {}
-        self.http = http.client.HTTPConnection(host, port)
-        self.http.sock = _Socket(self)
-
-    def exchange(self, request: httpx.Request) -> http.client.HTTPResponse:
-        """Send the request (headers as httpx built them, Host included) and read the answer's head."""
-        with _mapped(httpx.WriteTimeout, httpx.WriteError, request):
-            self.http.putrequest(request.method, request.url.raw_path.decode("ascii"), True, True)  # skip Host, A-E
-            for name, value in request.headers.raw:
-                self.http.putheader(name, value)
-            self.http.endheaders(request.read() or None)
-        with _mapped(httpx.ReadTimeout, httpx.ReadError, request):
-            return self.http.getresponse()
-
-    def usable(self) -> bool:
-        """Idle and still open: an idle connection the server closed (or wrote to) reads as ready."""
-        if self.http.sock is None:  # http.client closed it: it would reconnect on its own, unbounded
-            return False
-        try:
-            if hasattr(select, "poll"):  # select() cannot watch a descriptor above 1023
-                poller = select.poll()
-                poller.register(self.sock, select.POLLIN)
-                return not poller.poll(0)
-            return not select.select([self.sock], [], [], 0)[0]  # pragma: no cover - Windows
-        except (OSError, ValueError):
-            return False
-
-    def close(self) -> None:
-        self.http.close()
-        self.sock.close()
-
-
-class _Socket:
-    """What ``http.client`` uses of a socket: ``sendall``, ``makefile`` and ``close``, each bounded in time."""
-
-    def __init__(self, conn: _Connection) -> None:
-        self._conn = conn
-
-    def sendall(self, data: bytes) -> None:
-        self._conn.sock.settimeout(bounded(self._conn.timeouts.get("write"), TimeoutError))
-        self._conn.sock.sendall(data)
-
-    def makefile(self, mode: str) -> io.BufferedReader:
-        return io.BufferedReader(_Reader(self._conn))
-
-    def close(self) -> None:
-        pass  # the connection closes the socket itself: http.client drops this one after a "Connection: close"
-
-
-class _Reader(io.RawIOBase):
-    def __init__(self, conn: _Connection) -> None:
-        self._conn = conn
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        self._conn.sock.settimeout(bounded(self._conn.timeouts.get("read"), TimeoutError))
-        return self._conn.sock.recv_into(buffer)
-
-
-class _Body(httpx.SyncByteStream):
-    def __init__(
+    def _init_transport(
         self,
-        transport: Transport,
-        key: _Key,
-        conn: _Connection,
-        answer: http.client.HTTPResponse,
-        request: httpx.Request,
-    ) -> None:
-        self._transport, self._key, self._conn, self._answer, self._request = transport, key, conn, answer, request
-        self._closed = False
+        verify: ssl.SSLContext | str | bool = True,
+        cert: Any = None,
+        trust_env: bool = True,
+        http1: bool = True,
+        http2: bool = False,
+        limits: httpx.Limits = _LIMITS,
+        transport: httpx.BaseTransport | None = None,
+    ) -> httpx.BaseTransport:
+        return transport or BoundedTransport(limits)
 
-    def __iter__(self) -> Iterator[bytes]:
-        with _mapped(httpx.ReadTimeout, httpx.ReadError, self._request):
-            while chunk := self._answer.read(_CHUNK):
-                yield chunk
+    def _init_proxy_transport(
+        self,
+        proxy: httpx.Proxy,
+        verify: ssl.SSLContext | str | bool = True,
+        cert: Any = None,
+        trust_env: bool = True,
+        http1: bool = True,
+        http2: bool = False,
+        limits: httpx.Limits = _LIMITS,
+    ) -> httpx.BaseTransport:
+        return BoundedTransport(limits, proxy)
+
+
+class BoundedTransport(httpx.HTTPTransport):
+    """httpx's ``HTTPTransport`` (which serves every request from ``_pool``) over a pool built by httpcore's public
+    constructors with a :class:`_Backend`: direct, through an HTTP(S) proxy, or through a SOCKS proxy.
+    """
+
+    def __init__(self, limits: httpx.Limits, proxy: httpx.Proxy | None = None) -> None:
+        pool: dict[str, Any] = {
+            "ssl_context": _ssl_context(),
+            "max_connections": limits.max_connections,
+            "max_keepalive_connections": limits.max_keepalive_connections,
+            "keepalive_expiry": KEEPALIVE_EXPIRY,
+            "network_backend": _Backend(httpcore.SyncBackend()),
+        }
+        if proxy is None:
+            self._pool: Any = httpcore.ConnectionPool(**pool)
+            return
+        url = httpcore.URL(
+            scheme=proxy.url.raw_scheme, host=proxy.url.raw_host, port=proxy.url.port, target=proxy.url.raw_path
+        )
+        if proxy.url.scheme in ("http", "https"):
+            self._pool = httpcore.HTTPProxy(
+                proxy_url=url,
+                proxy_auth=proxy.raw_auth,
+                proxy_headers=proxy.headers.raw,
+                proxy_ssl_context=proxy.ssl_context,
+                **pool,
+            )
+        elif proxy.url.scheme in ("socks5", "socks5h"):
+            if importlib.util.find_spec("socksio") is None:
+                raise httpx.ProxyError(
+                    "a socks5:// proxy is configured (ALL_PROXY or HTTPS_PROXY) but the 'socksio' package is not "
+                    "installed: pip install 'httpx[socks]'"
+                )
+            self._pool = httpcore.SOCKSProxy(proxy_url=url, proxy_auth=proxy.raw_auth, **pool)
+        else:
+            raise httpx.ProxyError(
+                f"the proxy scheme {proxy.url.scheme!r} is not supported (http, https, socks5): check HTTPS_PROXY, "
+                "HTTP_PROXY and ALL_PROXY"
+            )
+
+
+_SSL: ssl.SSLContext | None = None
+_SSL_LOCK = threading.Lock()
+
+
+def _ssl_context() -> ssl.SSLContext:
+    """One verifying context for the process (loading the CA bundle costs milliseconds each time)."""
+    global _SSL
+    with _SSL_LOCK:
+        if _SSL is None:
+            _SSL = httpx.create_ssl_context()
+        return _SSL
+
+
+class _Stream(httpcore.NetworkStream):
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, bounded(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, bounded(timeout, httpcore.WriteTimeout))
 
     def close(self) -> None:
-        if self._closed:  # a connection is given back once, or two requests would share it
-            return
-        self._closed = True
-        if self._answer.isclosed() and not self._answer.will_close:
-            self._transport.give_back(self._key, self._conn)
-        else:
-            self._conn.close()
+        self._inner.close()
+
+    def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        return _Stream(self._inner.start_tls(ssl_context, server_hostname, bounded(timeout, httpcore.ConnectTimeout)))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
 
 
-@contextmanager
-def _mapped(
-    timeout: type[httpx.TransportError], other: type[httpx.TransportError], request: httpx.Request | None
-) -> Iterator[None]:
-    """Turn what the standard library raises into httpx's exceptions."""
+class _Backend(httpcore.NetworkBackend):
+    """httpcore's network layer with every step bounded by the deadline, the host-name look-up included."""
+
+    def __init__(self, inner: httpcore.NetworkBackend) -> None:
+        self._inner = inner
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.NetworkStream:
+        failure: Exception | None = None
+        for address in resolve(host, port, bounded(timeout, httpcore.ConnectTimeout)):
+            try:
+                limit = bounded(timeout, httpcore.ConnectTimeout)
+                return _Stream(self._inner.connect_tcp(address, port, limit, local_address, socket_options))
+            except httpcore.ConnectError as e:  # the next address may answer (IPv6 first, then IPv4, say)
+                failure = e
+        raise failure or httpcore.ConnectError(f"{host} has no address")
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Any = None
+    ) -> httpcore.NetworkStream:
+        return _Stream(self._inner.connect_unix_socket(path, bounded(timeout, httpcore.ConnectTimeout), socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+def resolve(host: str, port: int, timeout: float | None) -> list[str]:
+    """The addresses of ``host``, looked up within ``timeout`` seconds (the system's resolver has no time limit of its
+    own, so it runs in a daemon thread that is left behind if it hangs); an address is returned as it is.
+    """
     try:
-        yield
-    except httpx.TransportError:
-        raise
-    except TimeoutError as e:
-        raise timeout(str(e) or "timed out", request=request) from e
-    except http.client.HTTPException as e:
-        raise httpx.RemoteProtocolError(f"{type(e).__name__}: {e}", request=request) from e
-    except OSError as e:
-        raise other(f"{type(e).__name__}: {e}", request=request) from e
+        socket.inet_pton(socket.AF_INET6 if ":" in host else socket.AF_INET, host)
+        return [host]
+    except OSError:
+        pass
+    found: list[str] = []
+    failed: list[OSError] = []
+    done = threading.Event()
+
+    def look_up() -> None:
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            found.extend(dict.fromkeys(str(info[4][0]) for info in infos))
+        except OSError as e:
+            failed.append(e)
+        done.set()
+
+    threading.Thread(target=look_up, name=f"vpsorg-resolve-{host}", daemon=True).start()
+    if not done.wait(timeout):
+        raise httpcore.ConnectTimeout(f"looking up the address of {host} took more than {timeout:.1f}s")
+    if failed:
+        raise httpcore.ConnectError(f"cannot look up {host}: {failed[0]}")
+    return found

@@ -6,12 +6,17 @@
             print(snap.id, snap.name, snap.status)
 
 Retries are deliberate: GET and DELETE retry 429, 5xx and connection errors with capped, jittered exponential
-backoff, honouring ``Retry-After``; the create POST is retried only when the request provably never reached the
-server (the connection could not be opened); a restore POST is never retried.
+backoff, honouring ``Retry-After``; the create POST is retried only when VPS.org provably did nothing (a 429, or
+a connection that could not be opened); a restore POST is never retried. Only a 2xx answer is a success: a
+redirect is never followed, and is an error naming where it pointed.
+
+The client keeps the process's list cache right itself: each create and delete it sends is recorded (see
+:class:`Writes`), so a list read before the write is never trusted after it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import html
 import itertools
@@ -22,15 +27,17 @@ import random
 import re
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from pydantic import BaseModel, ValidationError
 
 from ._deadline import deadline, remaining
-from ._transport import Transport
+from ._transport import http_client
 from ._version import __version__
 from .budget import RequestBudget, for_endpoint, rate_limit
 from .errors import (
@@ -57,13 +64,15 @@ ENDPOINT_ENV = "VPSORG_ENDPOINT"
 
 log: logging.Logger = logging.getLogger("pulumi_vpsorg")
 
-Retry = Literal["idempotent", "connect_only", "never"]
+Retry = Literal["idempotent", "refused_only", "never"]
 _M = TypeVar("_M", bound=BaseModel)
 _RETRYABLE_STATUS = {429, 500, 502, 503, 504}
 _LIMIT_WORDS = re.compile(r"\b(limit|maximum|max)\b", re.IGNORECASE)
 _MAX_PAGES = 1000
 _TOKEN = re.compile(r"[\x21-\x7e]+")  # printable ASCII, no spaces: what an HTTP header can carry unchanged
-_MAX_BODY = 8 * 1024 * 1024  # no answer of this API comes near it; a larger one is not read to the end
+_MAX_BODY = 8 * 1024 * 1024  # no answer of this API comes near it; a larger one (on the wire, or any layer of its
+# decoding) is not read to the end
+_LOOPBACK = {"localhost", "127.0.0.1", "::1", "[::1]"}
 _MESSAGE_MAX = 300
 _SERIALS = itertools.count(1)
 _IN_FLIGHT = 8  # requests (and kept-alive connections) at once per client: more gained nothing in a fleet
@@ -83,15 +92,32 @@ def check_token(token: str | None) -> str:
 
 
 def resolve_endpoint(endpoint: str | None = None) -> str:
-    """The API base URL: the argument, else ``VPSORG_ENDPOINT``, else the public endpoint; no trailing slash."""
+    """The API base URL: the argument, else ``VPSORG_ENDPOINT``, else the public endpoint; no trailing slash.
+
+    An endpoint with a user name or password in it is refused (and never echoed): VPS.org takes the token only.
+    Plain ``http://`` to a host other than this machine is allowed, with one warning per process: the token would
+    cross the network readable by anyone on the way.
+    """
     value = (endpoint or os.environ.get(ENDPOINT_ENV) or DEFAULT_ENDPOINT).strip().rstrip("/")
     problem = _url_problem(value)
     if problem:
+        shown = value if "@" not in value else "(not shown: it holds credentials)"
         raise ConfigurationError(
-            f"The VPS.org endpoint {value[:200]!r} is not usable: {problem}. Set VPSORG_ENDPOINT (or "
+            f"The VPS.org endpoint {shown[:200]!r} is not usable: {problem}. Set VPSORG_ENDPOINT (or "
             f"vpsorg:endpoint, or --endpoint) to a URL such as {DEFAULT_ENDPOINT}."
         )
+    parts = urlsplit(value)
+    if parts.scheme == "http" and (parts.hostname or "").lower() not in _LOOPBACK and value not in _WARNED_HTTP:
+        _WARNED_HTTP.add(value)
+        log.warning(
+            "the endpoint %s is plain http:// to another machine: the API token crosses the network unencrypted. "
+            "Use https:// unless this is a test server on a network you trust.",
+            value,
+        )
     return value
+
+
+_WARNED_HTTP: set[str] = set()
 
 
 def _url_problem(value: str) -> str | None:
@@ -101,12 +127,74 @@ def _url_problem(value: str) -> str | None:
         parts = urlsplit(value)
         parts.port  # noqa: B018 - raises ValueError when out of range or not a number
     except ValueError as e:
-        return f"it is not a valid URL ({e})"
+        return f"it is not a valid URL ({e})" if "@" not in value else "it is not a valid URL"
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return "it is not an http(s) URL with a host"
+    if parts.username is not None or parts.password is not None:
+        return "it holds a user name or password; VPS.org takes the API token only (VPSORG_TOKEN)"
     if parts.query or parts.fragment:
         return "it has a query or fragment"
     return None
+
+
+def endpoint_key(endpoint: str) -> str:
+    """One spelling for every way of writing the same API: lower-case scheme and host, the port even when it is the
+    default, no trailing slash, and this machine's loopback names (``localhost``, ``127.0.0.1``, ``::1``) as one.
+    Locks shared by processes are named by it.
+    """
+    parts = urlsplit(endpoint)
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    host = "loopback" if host in _LOOPBACK else host
+    port = parts.port or (443 if scheme == "https" else 80)
+    return urlunsplit((scheme, f"{host}:{port}", parts.path.rstrip("/"), "", ""))
+
+
+@dataclass(frozen=True)
+class SnapshotListing:
+    """One answer of ``GET /snapshots/``: its snapshots, whether it is ``complete`` (absence from it is proof), and
+    how many pages it took."""
+
+    snapshots: list[Snapshot]
+    complete: bool
+    pages: int
+
+
+class Writes:
+    """When this client's creates and deletes ended (answered, refused or lost), per server and name.
+
+    A list of a server read before a write there ended may not show it, so the list cache (:mod:`listing`) asks
+    :meth:`last` before it trusts one. :class:`Client` records every write it sends; nobody else needs to.
+    """
+
+    _ANY_SERVER = -1  # a delete whose server was not known: it may have changed any server's list
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ended: dict[int, dict[str | None, float]] = {}  # server -> name (None: a delete) -> when it ended
+
+    @contextlib.contextmanager
+    def recording(self, server_id: int | None, name: str | None) -> Iterator[None]:
+        """Around a create of ``name`` on ``server_id``, or a delete (``name`` None) there (None: on any server)."""
+        try:
+            yield
+        finally:
+            with self._lock:
+                server = self._ANY_SERVER if server_id is None else server_id
+                self._ended.setdefault(server, {})[name] = time.monotonic()
+
+    def last(self, server_id: int | None = None, name: str | None = None) -> float:
+        """When the last write ended that could change what a list of ``server_id`` shows (None: of any server);
+        with ``name``, only creates of that name and deletes count (what a look-up by name cares about). 0: never.
+        """
+        with self._lock:
+            if server_id is None:
+                return max((t for names in self._ended.values() for t in names.values()), default=0.0)
+            anywhere = self._ended.get(self._ANY_SERVER, {}).get(None, 0.0)
+            here = self._ended.get(server_id, {})
+            if name is None:
+                return max(anywhere, max(here.values(), default=0.0))
+            return max(anywhere, here.get(name, 0.0), here.get(None, 0.0))
 
 
 class Client:
@@ -122,7 +210,8 @@ class Client:
         max_retry_after: the longest ``Retry-After`` honoured; a longer one fails at once with ``retry_after`` set.
         max_requests_per_second: the process-wide request budget for this endpoint (see
             :mod:`pulumi_vpsorg.budget`); None: ``VPSORG_MAX_RPS``, else 10; 0: unpaced.
-        transport: an httpx transport (tests pass the emulator's in-process transport or respx).
+        transport: an httpx transport (tests pass the emulator's in-process transport or respx); by default httpx's
+            own, bounded by the deadline, with proxies from the environment (see :mod:`pulumi_vpsorg._transport`).
         sleep: how to wait between retries and for the budget (tests pass a recorder so they never wait).
 
     Every call also ends by the deadline of an enclosing :func:`pulumi_vpsorg._deadline.deadline` block (a
@@ -168,15 +257,18 @@ class Client:
             }
         )
         self._timeouts = httpx.Timeout(timeout, connect=connect_timeout).as_dict()
-        # The transport is called directly: none of httpx.Client's layers (cookies, redirects, URL merging) is wanted,
-        # and skipping them, with the transport of _transport, halves the CPU a request costs (make bench, table 4).
-        self._transport = transport if transport is not None else Transport(max_idle=_IN_FLIGHT)
+        self.writes: Writes = Writes()
+        self._http = (
+            http_client(_IN_FLIGHT)
+            if transport is None
+            else httpx.Client(transport=transport, follow_redirects=False, trust_env=False)
+        )
 
     def __repr__(self) -> str:
         return f"Client(endpoint={self.endpoint!r}, token='***')"
 
     def close(self) -> None:
-        self._transport.close()
+        self._http.close()
 
     def __enter__(self) -> Client:
         return self
@@ -188,39 +280,48 @@ class Client:
 
     def list_snapshots(self, server_id: int | None = None) -> list[Snapshot]:
         """All snapshots (of one server when ``server_id`` is given), following pagination to the end."""
-        if server_id is None:
-            return self._list("snapshots/", None, SnapshotList, Snapshot)
-        wanted = int(server_id)
-        snaps = self._list("snapshots/", {"server_id": wanted}, SnapshotList, Snapshot)
-        # Trust nothing the API says about ownership: a list that ignored the filter must not hand us another
-        # server's snapshot to adopt or delete. One that names no server is kept (it cannot be judged).
-        return [s for s in snaps if s.server_id in (None, wanted)]
+        return self.snapshot_listing(server_id).snapshots
 
-    def walk_snapshots(self) -> tuple[list[Snapshot], int]:
-        """Every snapshot of the account, page by page: ``(snapshots, pages)``.
+    def snapshot_listing(self, server_id: int | None = None) -> SnapshotListing:
+        """The snapshots (of one server when ``server_id`` is given), page by page, and whether the answer is
+        ``complete``: absence from it proves a snapshot gone only then.
 
-        A walk of several pages is not one consistent list (a deletion during it can shift a live snapshot past
-        the page being read), so absence from it proves nothing; presence does. Seen twice, a snapshot counts once.
+        Complete means one page whose ``count`` (when given) is the number of its results and, for one server,
+        nothing of another server in it. A list of several pages is not one consistent answer (a deletion during it
+        can shift a live snapshot past the page being read), and an API that ignored ``server_id`` may page the
+        account. Presence is proof either way. Seen twice, a snapshot counts once.
         """
+        params = None if server_id is None else {"server_id": int(server_id)}
         snaps: dict[int, Snapshot] = {}
-        pages = 0
-        for results in self._pages("snapshots/", None, SnapshotList, Snapshot):
+        pages = foreign = 0
+        complete = True
+        for results, count in self._pages("snapshots/", params, SnapshotList, Snapshot):
             pages += 1
-            snaps.update((s.id, s) for s in results)
-        return list(snaps.values()), pages
+            complete = complete and pages == 1 and count in (None, len(results))
+            for s in results:
+                # Trust nothing the API says about ownership: a list that ignored the filter must not hand us
+                # another server's snapshot to adopt or delete. One that names no server is kept (it cannot be judged).
+                if server_id is not None and s.server_id not in (None, int(server_id)):
+                    foreign += 1
+                else:
+                    snaps[s.id] = s
+        return SnapshotListing(list(snaps.values()), complete=complete and not foreign, pages=pages)
 
     def create_snapshot(self, server_id: int, name: str, description: str | None = None) -> SnapshotCreated:
-        """``POST /snapshots/``. Retried only if the connection could not even be opened."""
+        """``POST /snapshots/``. Retried only when VPS.org provably did nothing: a 429, or a connection that could
+        not be opened. Any other failure may have made the snapshot: never sent again here (see ``operations``).
+        """
         body: dict[str, Any] = {"server_id": int(server_id), "name": name}
         if description is not None:
             body["description"] = description
-        resp = self._request(
-            "POST",
-            "snapshots/",
-            json=body,
-            retry="connect_only",
-            hints={404: f"Server {int(server_id)} does not exist, or this token cannot see it: check server_id."},
-        )
+        with self.writes.recording(int(server_id), name):
+            resp = self._request(
+                "POST",
+                "snapshots/",
+                json=body,
+                retry="refused_only",
+                hints={404: f"Server {int(server_id)} does not exist, or this token cannot see it: check server_id."},
+            )
         created = _parse(resp, SnapshotCreated)
         if created.server is None:
             created.server = ServerRef(id=int(server_id))
@@ -240,9 +341,13 @@ class Client:
         )
         return _parse(resp, RestoreResponse) if resp.content else RestoreResponse()
 
-    def delete_snapshot(self, snapshot_id: int) -> None:
-        """``DELETE /snapshots/{id}/``. A 404 raises :class:`NotFoundError`; callers decide whether that is done."""
-        self._request("DELETE", f"snapshots/{int(snapshot_id)}/")
+    def delete_snapshot(self, snapshot_id: int, *, server_id: int | None = None) -> None:
+        """``DELETE /snapshots/{id}/``. A 404 raises :class:`NotFoundError`; callers decide whether that is done.
+
+        ``server_id``, the snapshot's server when known, narrows which cached lists stop being trusted.
+        """
+        with self.writes.recording(server_id, None):
+            self._request("DELETE", f"snapshots/{int(snapshot_id)}/")
 
     # ----- servers -------------------------------------------------------------------------------------------
 
@@ -254,12 +359,12 @@ class Client:
     # ----- transport core ------------------------------------------------------------------------------------
 
     def _list(self, path: str, params: dict[str, Any] | None, page_model: type[Page[_M]], item: type[_M]) -> list[_M]:
-        return [x for results in self._pages(path, params, page_model, item) for x in results]
+        return [x for results, _ in self._pages(path, params, page_model, item) for x in results]
 
     def _pages(
         self, path: str, params: dict[str, Any] | None, page_model: type[Page[_M]], item: type[_M]
-    ) -> Iterator[list[_M]]:
-        """Each page's items, following ``next`` to the end."""
+    ) -> Iterator[tuple[list[_M], int | None]]:
+        """Each page's items and the ``count`` it claims, following ``next`` to the end."""
         url: str | None = path
         seen: set[str] = set()
         for _ in range(_MAX_PAGES):
@@ -267,10 +372,10 @@ class Client:
             resp = self._request("GET", url, params=params, hints={404: self._list_404})
             data = _json(resp)
             if isinstance(data, list):  # a bare JSON list
-                yield [_parse(resp, item, x) for x in data]
+                yield [_parse(resp, item, x) for x in data], None
                 return
             page = _parse(resp, page_model, data)
-            yield page.results
+            yield page.results, page.count
             if not page.next:
                 return
             url, params = self._same_origin(page.next), None
@@ -357,7 +462,7 @@ class Client:
         except httpx.TimeoutException as e:
             return APITimeoutError(
                 f"VPS.org did not answer {method} {_short(path)} in time ({type(e).__name__} after "
-                f"{time.monotonic() - started:.1f}s). Try again; if it keeps happening, check the endpoint.",
+                f"{time.monotonic() - started:.1f}s{_detail(e)}). Try again; if it keeps happening, check the endpoint.",
                 maybe_sent=not isinstance(e, (httpx.ConnectTimeout, httpx.PoolTimeout)),
             )
         except httpx.TransportError as e:
@@ -369,8 +474,14 @@ class Client:
         log.debug("%s %s -> %s in %.3fs", method, _short(path), resp.status_code, time.monotonic() - started)
         if resp.status_code != 429:
             self.budget.answered()
-        if resp.status_code < 400:
+        if 200 <= resp.status_code < 300:
             return resp
+        if resp.status_code < 400:
+            return _not_understood(
+                resp,
+                f"a redirect to {resp.headers.get('Location', 'nowhere')[:200]!r}, which is never followed: "
+                "the endpoint is probably not the API's base URL (it ends in /api/v1)",
+            )
         return self._status_error(resp, method, path, (hints or {}).get(resp.status_code))
 
     def _wait_for_budget(self) -> bool:
@@ -412,21 +523,22 @@ class Client:
             self._in_flight.release()
 
     def _read_one(self, request: httpx.Request) -> httpx.Response:
-        resp = self._transport.handle_request(request)
-        try:
-            chunks, size = [], 0
-            for chunk in resp.iter_bytes():
-                size += len(chunk)
-                if size > _MAX_BODY:
-                    raise httpx.RemoteProtocolError(
-                        f"the answer is larger than {_MAX_BODY // (1024 * 1024)} MiB; not read to the end",
-                        request=request,
-                    )
-                chunks.append(chunk)
-        finally:
-            resp.close()
+        resp = self._http.send(request, stream=True)
+        if resp.is_stream_consumed:  # a test's transport that handed over an answer already read (and decoded)
+            body = resp.content
+        else:
+            try:
+                chunks, size = [], 0
+                for chunk in resp.iter_raw():
+                    size += len(chunk)
+                    if size > _MAX_BODY:
+                        raise _too_large(request)
+                    chunks.append(chunk)
+            finally:
+                resp.close()
+            body = _decoded(b"".join(chunks), resp.headers.get_list("content-encoding", split_commas=True), request)
         headers = [(k, v) for k, v in resp.headers.raw if k.lower() not in (b"content-encoding", b"content-length")]
-        return httpx.Response(resp.status_code, headers=headers, content=b"".join(chunks), request=request)
+        return httpx.Response(resp.status_code, headers=headers, content=body, request=request)
 
     def retry_delay(self, attempt: int, err: Exception) -> float | None:
         """Seconds to sleep before retry ``attempt + 1``, or None when it must not be waited for.
@@ -471,6 +583,36 @@ _STATUS_CLASSES: dict[int, type[APIStatusError]] = {
 }
 
 
+def _too_large(request: httpx.Request) -> httpx.RemoteProtocolError:
+    return httpx.RemoteProtocolError(
+        f"the answer is larger than {_MAX_BODY // (1024 * 1024)} MiB; not read to the end", request=request
+    )
+
+
+def _decoded(body: bytes, encodings: list[str], request: httpx.Request) -> bytes:
+    """``body`` with its content codings undone, last first, each layer's output capped at ``_MAX_BODY`` (a small
+    answer that inflates without end, a gzip bomb, stops there)."""
+    for coding in reversed([e.strip().lower() for e in encodings if e.strip()]):
+        if coding == "identity":
+            continue
+        if coding not in ("gzip", "x-gzip", "deflate"):
+            raise httpx.DecodingError(
+                f"the answer is encoded as {coding[:40]!r}, which is not supported", request=request
+            )
+        wbits = (
+            zlib.MAX_WBITS | 16 if coding != "deflate" else (zlib.MAX_WBITS if body[:1] == b"\x78" else -zlib.MAX_WBITS)
+        )
+        inflate = zlib.decompressobj(wbits)
+        try:
+            out = inflate.decompress(body, _MAX_BODY + 1)
+        except zlib.error as e:
+            raise httpx.DecodingError(f"the answer's {coding} encoding is broken ({e})", request=request) from None
+        if len(out) > _MAX_BODY or inflate.unconsumed_tail:
+            raise _too_large(request)
+        body = out
+    return body
+
+
 def backoff(attempt: int, base: float = 0.5, cap: float = 8.0) -> float:
     """Capped exponential backoff with jitter: ``min(cap, base * 2**attempt)`` times a factor in [0.5, 1]."""
     return min(cap, base * 2.0 ** min(attempt, 30)) * random.uniform(0.5, 1.0)
@@ -511,13 +653,16 @@ def _looks_like_json(resp: httpx.Response) -> bool:
 
 
 def _retryable(err: Exception, retry: Retry) -> bool:
+    """Whether ``err`` may be retried under the call's policy: ``idempotent`` (GET, DELETE) retries 429, 5xx and
+    connection errors; ``refused_only`` (the create POST) only what provably did nothing: a 429, a connection that
+    never opened; ``never`` (the restore POST) nothing."""
     if retry == "never":
         return False
     if isinstance(err, APIConnectionError):
         return retry == "idempotent" or not err.maybe_sent
-    if retry == "idempotent" and isinstance(err, APIStatusError):
-        return err.status_code in _RETRYABLE_STATUS
-    return False
+    if isinstance(err, RateLimitError):
+        return True
+    return retry == "idempotent" and isinstance(err, APIStatusError) and err.status_code in _RETRYABLE_STATUS
 
 
 def _short(path: str) -> str:
@@ -538,6 +683,12 @@ def _parse_retry_after(value: str | None) -> float | None:
     except (TypeError, ValueError, IndexError):
         return None
     return when.timestamp() - time.time()
+
+
+def _detail(e: Exception) -> str:
+    """What a timeout said beyond "timed out" (the host name whose look-up ran out, say), or nothing."""
+    text = _one_line(str(e))
+    return f": {text}" if text and "timed out" not in text and "time limit" not in text else ""
 
 
 def _one_line(text: str) -> str:

@@ -1,10 +1,12 @@
 """The snapshot lists a process shares: each server's own list, or one walk of the whole account.
 
 A server's own list (``GET /snapshots/?server_id=``) holds at most 5 snapshots, so it is one page: one consistent
-answer, and absence from it is certain. When the operations in progress span more servers than a walk of the
-account has pages, one walk (``GET /snapshots/`` page by page) serves them all. A walk of several pages is not
-consistent (a deletion meanwhile can shift a live snapshot past the page being read), so what a walk lacks is
-looked for in the server's own list before anything is judged gone; a one-page walk is certain.
+answer. When the operations in progress span more servers than a walk of the account has pages, one walk
+(``GET /snapshots/`` page by page) serves them all. Absence is certain only from a complete answer (see
+:meth:`~pulumi_vpsorg.client.Client.snapshot_listing`: one page whose ``count`` matches its results, nothing of
+another server in a server's list); what an incomplete one lacks is looked for in the server's own list, and when
+that is incomplete too (an API that ignores ``server_id`` and pages its answer) nothing is judged gone:
+:class:`AbsenceUncertainError`.
 
 Every caller says which lists it may use (``since``): a wait only lists begun after it started; a read any list
 begun after this process last wrote to that server and at most ``READ_MAX_AGE`` old (so a refresh of 500
@@ -27,16 +29,19 @@ from dataclasses import dataclass, field
 from ._deadline import remaining
 from ._poller import POLLER
 from .client import Client
-from .errors import WaitTimeoutError
+from .errors import ConfigurationError, VpsorgError, WaitTimeoutError
 from .models import Snapshot
 
 READ_MAX_AGE_ENV = "VPSORG_READ_MAX_AGE"
 READ_MAX_AGE = 60.0  # a read may judge by a list this old (begun after this process's last write there)
 LOOKUP_MAX_AGE = 5.0  # a look-up before a POST, by one this old: another machine's POST follows its look soon
 GATHER_SECONDS = 0.05  # callers asking within this long share one list
-_ANY = -1  # a write on a server not known
-_ANY_NAME = "\0"  # a write of any name on the server
+_ANY = -1  # a wait whose server is not known
 LIST_TIMEOUT = 300.0
+
+
+class AbsenceUncertainError(VpsorgError):
+    """A snapshot was not in any list read, but no list read was complete: it may still exist."""
 
 
 @dataclass(frozen=True)
@@ -69,7 +74,6 @@ class _Fleet:
     waiting: Counter[int] = field(default_factory=Counter)  # snapshot waits in progress, per server
     settled: dict[int, threading.Condition] = field(default_factory=dict)  # per server: notified when they end
     read: dict[int, float] = field(default_factory=dict)  # when each server was last read (refresh, delete)
-    wrote: dict[tuple[int, str | None], float] = field(default_factory=dict)  # when writes ended, see writing()
     walk_pages: int = 1
     certain: dict[int | None, tuple[float, Listing]] = field(default_factory=dict)  # see _remember()
     last_walk: tuple[float, Listing] | None = None
@@ -154,44 +158,30 @@ def completing(client: Client, within: float) -> bool:
         return time.monotonic() - fleet.progress_at <= within
 
 
-@contextmanager
-def writing(client: Client, server_id: int | None, name: str | None) -> Iterator[None]:
-    """Around a POST of snapshot ``name``, or a DELETE (``name`` None) on ``server_id``: later reads of that server
-    use only lists begun after its answer came, and so do look-ups of that name (after a DELETE: of every name,
-    since the count of snapshots changed).
-    """
-    fleet = _fleet(client)
-    try:
-        yield
-    finally:
-        with fleet.lock:
-            now = time.monotonic()
-            server = server_id if server_id is not None else _ANY
-            fleet.wrote[(server, name)] = fleet.wrote[(server, _ANY_NAME)] = now
-
-
 def read_since(client: Client, server_id: int | None, name: str | None = None, max_age: float | None = None) -> float:
     """The oldest start a list may have to serve, now, a read of ``server_id`` or (``name``) a look-up by name; at
     most the read age old, or ``max_age`` if that is less.
     """
-    fleet = _fleet(client)
-    with fleet.lock:
-        w = fleet.wrote
-        if server_id is None:
-            last = max(w.values(), default=0.0)
-        elif name is None:
-            last = max(w.get((server_id, _ANY_NAME), 0.0), w.get((_ANY, _ANY_NAME), 0.0))
-        else:
-            last = max(w.get((server_id, name), 0.0), w.get((server_id, None), 0.0), w.get((_ANY, _ANY_NAME), 0.0))
+    last = client.writes.last(server_id, name)
     age = _read_max_age() if max_age is None else min(max_age, _read_max_age())
     return max(time.monotonic() - age, last + 1e-6)
 
 
 def _read_max_age() -> float:
-    try:
-        return max(0.0, float(os.environ.get(READ_MAX_AGE_ENV, READ_MAX_AGE)))
-    except ValueError:
+    """``VPSORG_READ_MAX_AGE`` seconds, else ``READ_MAX_AGE``; anything but a number from 0 up is refused."""
+    text = os.environ.get(READ_MAX_AGE_ENV, "").strip()
+    if not text:
         return READ_MAX_AGE
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value >= 0):
+        raise ConfigurationError(
+            f"{READ_MAX_AGE_ENV} must be a number of seconds from 0 up (got {text[:40]!r}): how old a list a "
+            "refresh may judge by. Unset it for the default, 60."
+        )
+    return value
 
 
 def walk(client: Client) -> Listing:
@@ -200,11 +190,11 @@ def walk(client: Client) -> Listing:
     """
     fleet = _fleet(client)
     started = time.monotonic()
-    snaps, pages = client.walk_snapshots()
-    completed = sum(1 for s in snaps if s.is_completed)
-    found = Listing.of_snapshots(snaps, certain=pages == 1, walk=True)
+    answer = client.snapshot_listing()
+    completed = sum(1 for s in answer.snapshots if s.is_completed)
+    found = Listing.of_snapshots(answer.snapshots, certain=answer.complete, walk=True)
     with fleet.lock:
-        fleet.walk_pages = pages
+        fleet.walk_pages = answer.pages
         if completed > fleet.walk_completed:
             fleet.progress_at = started
         fleet.walk_completed = completed
@@ -216,7 +206,8 @@ def walk(client: Client) -> Listing:
 
 def own_list(client: Client, server_id: int) -> Listing:
     started = time.monotonic()
-    found = Listing.of_snapshots(client.list_snapshots(server_id=server_id), certain=True, walk=False)
+    answer = client.snapshot_listing(server_id)
+    found = Listing.of_snapshots(answer.snapshots, certain=answer.complete, walk=False)
     _remember(client, server_id, started, found)
     return found
 
@@ -334,15 +325,24 @@ def _by_id(snaps: list[Snapshot], snapshot_id: int) -> Snapshot | None:
 
 
 def find_snapshot(client: Client, server_id: int | None, snapshot_id: int, *, since: float) -> Snapshot | None:
-    """Snapshot ``snapshot_id`` as listed at or after ``since``; None only when it is certainly gone."""
+    """Snapshot ``snapshot_id`` as listed at or after ``since``; None only when a complete list lacks it.
+
+    :class:`AbsenceUncertainError` when no list read could tell (the account walk had several pages and no server
+    is known, or the server's own list was incomplete too).
+    """
     if server_id is not None:
         told, snap = _kept(client, server_id, snapshot_id, since)
         if told:
             return snap
     snaps, certain = shared(client, server_id, since=since)
     found = _by_id(snaps, snapshot_id)
+    if found is None and not certain and server_id is not None:
+        snaps, certain = shared(client, server_id, since=since, own=True)
+        found = _by_id(snaps, snapshot_id)
     if found is not None or certain:
         return found
-    if server_id is None:  # no server to ask: a second walk, begun after the first, must lack it too
-        return _by_id(shared(client, None)[0], snapshot_id)
-    return _by_id(shared(client, server_id, since=since, own=True)[0], snapshot_id)
+    where = f"server {server_id}'s list" if server_id is not None else "the account's list (no server known)"
+    raise AbsenceUncertainError(
+        f"Snapshot {snapshot_id} was not in {where}, but VPS.org answered in several pages or ignored the server "
+        "filter, so its absence is not proof that it is gone."
+    )

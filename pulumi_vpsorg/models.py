@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 IN_PROGRESS = "in_progress"
 COMPLETED = "completed"
@@ -65,6 +65,8 @@ def _show(value: Any) -> str:
 
 
 _T = TypeVar("_T")
+Id = Annotated[int, Field(strict=True, ge=1, le=MAX_ID)]
+"""An id from the API: a JSON whole number from 1 up (not ``true``, not ``"5"``, not -5)."""
 
 
 class _Model(BaseModel):
@@ -74,7 +76,7 @@ class _Model(BaseModel):
 class ServerRef(_Model):
     """The short server object nested in snapshots and restore responses."""
 
-    id: int
+    id: Id
     name: str | None = None
     status: str | None = None
 
@@ -82,7 +84,7 @@ class ServerRef(_Model):
 class Snapshot(_Model):
     """A snapshot as listed by ``GET /snapshots/``."""
 
-    id: int
+    id: Id
     server: ServerRef | None = None
     name: str
     status: str
@@ -115,7 +117,7 @@ class SnapshotCreated(Snapshot):
 
 
 class RestoreSnapshotRef(_Model):
-    id: int
+    id: Id
     name: str | None = None
     created_at: str | None = None
 
@@ -132,7 +134,7 @@ class RestoreResponse(_Model):
 class Server(_Model):
     """A server as listed by ``GET /servers/``."""
 
-    id: int
+    id: Id
     name: str | None = None
     hostname: str | None = None
     status: str | None = None
@@ -147,7 +149,7 @@ class Server(_Model):
 class Page(_Model, Generic[_T]):
     """One page of a list endpoint: ``results``, and a ``next`` link while more pages follow."""
 
-    count: int | None = None
+    count: Annotated[int, Field(strict=True, ge=0)] | None = None
     next: str | None = None
     results: list[_T]
 

@@ -3,35 +3,31 @@ delete one. Each is a few client calls and a wait; none keeps state of its own.
 
 Never two snapshots of one name on one server, by three means:
 
-1. look, then post, as one step: per name within a process (a lock) and on one machine (a lock file); the look
+1. look, then post, as one step: per name within a process and on one machine (:mod:`_locks`); the look
    judges by a list whose absences are certain (the server's own, or a one-page walk), begun after the lock's last
    release, after this process last posted that name or deleted on that server, and at most 5 s old;
-2. a POST whose answer was lost (a dropped connection, a gateway error, an unreadable answer) is never sent again
+2. a POST is sent again only when VPS.org provably did nothing (a 429, a connection that never opened: the client
+   retries those); one whose answer was lost (a dropped connection, a 5xx, an unreadable answer) is never sent again
    in the same run: the name is looked for while it may still land, and the run fails if it has not;
 3. across machines, once the snapshot is complete, by a list of the server whose absences are certain and which was
    read after it completed (one that shows it completed, or one begun after that was seen; once this process's
    other snapshots of that server are done too, so one list serves them all): if two of the name exist, the
    lowest id survives; whoever made another deletes it and takes the survivor (``adopted``). This relies on
-   another machine's POST following its look-up within the snapshot's duration.
-
-The window left: a process stopped between its POST and step 3 leaves its duplicate behind.
+   another machine's POST following its look-up within the snapshot's duration;
+4. adoption removes what the others left: a create that adopts a snapshot deletes the completed snapshots of the
+   same name on that server with a higher id (left by a run stopped, timed out or refused between its POST and
+   step 3). A delete that fails names the duplicate and fails the create, so the next run tries again.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
-import tempfile
-import threading
 import time
-from collections import defaultdict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import IO
+from collections.abc import Callable
 
 from . import listing
 from ._deadline import deadline, remaining
+from ._locks import name_lock
 from .client import Client
 from .errors import (
     APIConnectionError,
@@ -42,24 +38,14 @@ from .errors import (
     SnapshotFailedError,
     SnapshotLimitError,
     VpsorgError,
-    WaitTimeoutError,
 )
 from .models import Snapshot
 from .wait import PollInterval, default_poll_interval, wait_for_snapshot
 
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - not on Windows: the in-process lock and reconciliation remain
-    fcntl = None  # type: ignore[assignment]
-
 log: logging.Logger = logging.getLogger("pulumi_vpsorg")
 SNAPSHOT_LIMIT = 5
-_POST_ATTEMPTS = 8
 POST_GRACE = 30.0  # how long a POST whose answer was lost is looked for before giving up (no second POST)
 _LOOK_EVERY = 2.0
-_NAME_LOCKS: defaultdict[tuple[int, int, str], threading.Lock] = defaultdict(threading.Lock)
-LOCK_DIR_ENV = "VPSORG_LOCK_DIR"
-_CLOCK_MARGIN = 0.5  # the wall clock another process read may be a little off ours
 
 
 def limit_error(server_id: int, existing: list[Snapshot], api_said: str = "") -> SnapshotLimitError:
@@ -78,10 +64,16 @@ def find_by_name(snapshots: list[Snapshot], name: str, server_id: int | None = N
 
     With ``server_id``, only a snapshot the API says belongs to that server counts.
     """
-    usable = [
-        s for s in snapshots if s.name == name and not s.is_failed and (server_id is None or s.server_id == server_id)
-    ]
-    return min(usable, key=lambda s: s.id) if usable else None
+    usable = _named(snapshots, name, server_id)
+    return usable[0] if usable else None
+
+
+def _named(snapshots: list[Snapshot], name: str, server_id: int | None) -> list[Snapshot]:
+    """The usable snapshots called ``name`` (of ``server_id``, when given), lowest id first."""
+    return sorted(
+        (s for s in snapshots if s.name == name and not s.is_failed and server_id in (None, s.server_id)),
+        key=lambda s: s.id,
+    )
 
 
 def take_snapshot(
@@ -106,7 +98,7 @@ def take_snapshot(
     """
     with deadline(timeout):
         with listing.busy(client, server_id):  # the check after is one certain list, not a poll: not counted
-            with _name_lock(client, server_id, name) as since:
+            with name_lock(client, server_id, name) as since:
                 snap, adopted = _look_then_post(client, server_id, name, description, since, sleep)
             if not wait:
                 return snap, adopted
@@ -137,12 +129,38 @@ def _look_then_post(
     """
     since = max(since, listing.read_since(client, server_id, name, max_age=listing.LOOKUP_MAX_AGE))
     existing = listing.server_snapshots(client, server_id, since=min(since, time.monotonic()))
-    snap = find_by_name(existing, name, server_id)
-    if snap is not None:
-        return snap, True
+    named = _named(existing, name, server_id)
+    if named:
+        _remove_duplicates(client, named[0], named[1:])
+        return named[0], True
     if len(existing) >= SNAPSHOT_LIMIT:
         raise limit_error(server_id, existing)
     return _post(client, server_id, name, description, sleep), False
+
+
+def _remove_duplicates(client: Client, kept: Snapshot, others: list[Snapshot]) -> None:
+    """Delete the completed snapshots named as ``kept`` with a higher id: left by a run that stopped, timed out or
+    failed between its POST and its own duplicate check. One still in progress is left to its maker (or the next
+    run). A delete that fails raises, naming the duplicate, so that the next run tries again.
+    """
+    for dup in others:
+        if not dup.is_completed:
+            continue
+        _delete_duplicate(client, dup, kept)
+
+
+def _delete_duplicate(client: Client, dup: Snapshot, kept: Snapshot) -> None:
+    try:
+        client.delete_snapshot(dup.id, server_id=dup.server_id)
+        log.info("deleted snapshot %s, a duplicate of %s %r (the lowest id is kept)", dup.id, kept.id, kept.name)
+    except NotFoundError:
+        pass
+    except VpsorgError as e:
+        raise VpsorgError(
+            f"Snapshot {dup.id} is a duplicate of snapshot {kept.id} {kept.name!r} on server {kept.server_id} (the "
+            f"lowest id is kept), and deleting it failed: {e} Run again: the next run deletes it; or delete it "
+            f"yourself with `vpsorg snapshots delete {dup.id} --yes`."
+        ) from None
 
 
 def _left(timeout: float) -> float:
@@ -150,107 +168,22 @@ def _left(timeout: float) -> float:
     return max(0.001, left) if left is not None else timeout
 
 
-@contextmanager
-def _name_lock(client: Client, server_id: int, name: str) -> Iterator[float]:
-    """Look-then-post is one step per (endpoint, server, name): across threads, and across processes here.
-
-    Yields the oldest start a list may have to judge by: when the lock was last released by any process on this
-    machine (written in the lock file), or now when there is no lock file.
-    """
-    with _NAME_LOCKS[(client.serial, server_id, name)]:
-        f = _lock_file(client, server_id, name)
-        if f is None:
-            yield time.monotonic()
-            return
-        with f:
-            _flock(f, server_id, name)
-            try:
-                yield _released_at(f)
-            finally:
-                _release(f)
-
-
-def _lock_file(client: Client, server_id: int, name: str) -> IO[str] | None:
-    if fcntl is None:
-        return None
-    key = hashlib.sha256(f"{client.endpoint}\0{server_id}\0{name}".encode()).hexdigest()[:32]
-    folder = os.environ.get(LOCK_DIR_ENV) or os.path.join(tempfile.gettempdir(), "pulumi-vpsorg-locks")
-    try:
-        os.makedirs(folder, exist_ok=True)
-        return open(os.path.join(folder, key + ".lock"), "a+")
-    except OSError as e:  # the in-process lock and reconciliation still hold
-        log.warning("cannot use the lock folder %s (%s); set %s to a writable folder", folder, e, LOCK_DIR_ENV)
-        return None
-
-
-def _flock(f: IO[str], server_id: int, name: str) -> None:
-    assert fcntl is not None  # _lock_file opens no file without it
-    while True:
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
-        except BlockingIOError:
-            left = remaining()
-            if left is not None and left <= 0:
-                raise WaitTimeoutError(
-                    f"Another process on this machine kept taking snapshot {name!r} of server {server_id} "
-                    "until the time limit ran out; run again once it is done (it adopts that snapshot)."
-                ) from None
-            time.sleep(0.05)
-
-
-def _release(f: IO[str]) -> None:
-    """Record when the lock was released (for the next holder's look), then release it."""
-    assert fcntl is not None
-    f.seek(0)
-    f.truncate()
-    f.write(repr(time.time()))
-    f.flush()
-    fcntl.flock(f, fcntl.LOCK_UN)
-
-
-def _released_at(f: IO[str]) -> float:
-    """The monotonic time the lock was last released, by any process (0 when never); unreadable: now."""
-    f.seek(0)
-    text = f.read().strip()
-    if not text:
-        return 0.0
-    try:
-        ago = time.time() - float(text)
-    except ValueError:
-        return time.monotonic()
-    return time.monotonic() - max(0.0, ago) + _CLOCK_MARGIN
-
-
 def _post(
     client: Client, server_id: int, name: str, description: str | None, sleep: Callable[[float], None]
 ) -> Snapshot:
-    """POST the snapshot once; a refused POST (429/503) may be sent again, a lost answer never is."""
-    for attempt in range(_POST_ATTEMPTS):
-        try:
-            with listing.writing(client, server_id, name):
-                return client.create_snapshot(server_id, name, description)
-        except SnapshotLimitError as e:  # someone else made one since we looked
-            raise limit_error(server_id, _list_quietly(client, server_id), e.api_message) from None
-        except (RateLimitError, ServerError, APIConnectionError, APIResponseValidationError) as e:
-            if isinstance(e, APIConnectionError) and not e.maybe_sent:
-                raise  # never reached the server: the client already retried the connection
-            refused = isinstance(e, RateLimitError) or (isinstance(e, ServerError) and e.status_code == 503)
-            if not refused:
-                return _look_for_lost_post(client, server_id, name, e, sleep)
-            delay = client.retry_delay(attempt, e)
-            if delay is None or attempt == _POST_ATTEMPTS - 1:
-                raise VpsorgError(
-                    f"VPS.org refused to take snapshot {name!r} of server {server_id} ({e}); nothing was made. "
-                    "Try again later."
-                ) from None
-            if isinstance(e, RateLimitError):
-                client.budget.refused(delay)  # every caller in the process slows down, not this one alone
-            sleep(delay)
-            found = find_by_name(client.list_snapshots(server_id=server_id), name, server_id)
-            if found is not None:  # made after all (or by someone else meanwhile): never post a second
-                return found
-    raise AssertionError("unreachable")
+    """POST the snapshot (the client retries only what provably did nothing); a lost answer is looked for."""
+    try:
+        return client.create_snapshot(server_id, name, description)
+    except SnapshotLimitError as e:  # someone else made one since we looked
+        raise limit_error(server_id, _list_quietly(client, server_id), e.api_message) from None
+    except RateLimitError as e:  # still refused after the client's retries: nothing was made
+        raise VpsorgError(
+            f"VPS.org refused to take snapshot {name!r} of server {server_id} ({e}); nothing was made. Try again later."
+        ) from None
+    except (ServerError, APIConnectionError, APIResponseValidationError) as e:
+        if isinstance(e, APIConnectionError) and not e.maybe_sent:
+            raise  # never reached the server: the client already retried the connection
+        return _look_for_lost_post(client, server_id, name, e, sleep)
 
 
 def _look_for_lost_post(
@@ -296,12 +229,8 @@ def _reconcile(
             winner = wait_for_snapshot(client, winner, timeout=timeout, poll_interval=poll_interval)
         except VpsorgError:  # the other one failed or is not done in time: ours stays, and is recorded
             return mine, adopted
-    if not adopted:  # ours is the duplicate: remove it; one we adopted is its maker's to remove
-        try:
-            with listing.writing(client, server_id, None):
-                client.delete_snapshot(mine.id)
-        except NotFoundError:
-            pass
+    if not adopted:  # ours is the duplicate: remove it; one we adopted is its maker's (or the next adopter's)
+        _delete_duplicate(client, mine, winner)
     return winner, True
 
 
@@ -326,8 +255,7 @@ def _wait_or_clean_up(
         if failed is None or not failed.is_failed:
             raise
         try:
-            with listing.writing(client, failed.server_id, None):
-                client.delete_snapshot(failed.id)
+            client.delete_snapshot(failed.id, server_id=failed.server_id)
             outcome = "It has been deleted; nothing is left behind."
         except NotFoundError:
             outcome = "It is already gone."
@@ -349,17 +277,20 @@ def delete_snapshot(client: Client, snapshot_id: int, server_id: int | None = No
 
 def _delete(client: Client, snapshot_id: int, server_id: int | None, timeout: float) -> bool:
     if server_id is not None:
-        snap = listing.find_snapshot(client, server_id, snapshot_id, since=listing.read_since(client, server_id))
-        if snap is None:
-            return False
-        if snap.is_in_progress:
+        try:
+            snap = listing.find_snapshot(client, server_id, snapshot_id, since=listing.read_since(client, server_id))
+        except listing.AbsenceUncertainError:
+            snap = None  # the DELETE itself tells: a 404 means gone
+        else:
+            if snap is None:
+                return False
+        if snap is not None and snap.is_in_progress:
             try:
                 wait_for_snapshot(client, snap, timeout=_left(timeout))
             except SnapshotFailedError:
                 pass  # a failed snapshot is deleted all the same
     try:
-        with listing.writing(client, server_id, None):
-            client.delete_snapshot(snapshot_id)
+        client.delete_snapshot(snapshot_id, server_id=server_id)
     except NotFoundError:
         return False
     return True

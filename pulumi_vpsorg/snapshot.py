@@ -9,12 +9,14 @@ What each step does:
   5-per-server limit naming those that exist; else ``POST /snapshots/`` and wait until ``completed``, then make
   sure no other process made one of the same name (the lowest id survives; see ``operations``).
 - **update**: records a new ``description``; sends nothing.
-- **read** (refresh, ``Snapshot.get``): list and find the id; gone only when a complete list lacks it.
+- **read** (refresh): list and find the id; dropped from state only when a complete list lacks it (an incomplete
+  one keeps the state as it was, with a warning). ``Snapshot.get`` of an id that does not exist fails, naming it.
 - **delete**: ``DELETE /snapshots/{id}/`` (waiting first if it is still being created); already gone is fine.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any, overload
 
@@ -23,13 +25,14 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Up
 
 from . import _provider, listing
 from ._provider import Field
-from .errors import SnapshotLimitError, VpsorgError, WaitTimeoutError
+from .errors import NotFoundError, SnapshotLimitError, VpsorgError, WaitTimeoutError
 from .models import Snapshot as SnapshotModel
 from .models import snapshot_name_problem
 from .operations import delete_snapshot, take_snapshot
 from .wait import parse_duration
 
 DEFAULT_WAIT_TIMEOUT = 3600.0
+log: logging.Logger = logging.getLogger("pulumi_vpsorg")
 
 FIELDS: dict[str, Field] = {
     "server_id": Field(
@@ -171,10 +174,24 @@ class _SnapshotProvider(_provider._Provider):
         snapshot_id = _snapshot_id(id_)
         server_id = _Inputs.of(props).server_id
         api = _provider.client()
-        with listing.busy(api, server_id, reading=True):
-            found = listing.find_snapshot(api, server_id, snapshot_id, since=listing.read_since(api, server_id))
+        managed = "snapshot_id" in props  # refresh of a resource this stack holds; else `Snapshot.get` or an import
+        try:
+            with listing.busy(api, server_id, reading=True):
+                found = listing.find_snapshot(api, server_id, snapshot_id, since=listing.read_since(api, server_id))
+        except listing.AbsenceUncertainError as e:
+            if not managed:
+                raise
+            log.warning("%s It stays in the stack's state as it was; refresh again later.", e)
+            return ReadResult(id_, props)
+        if found is None and not managed:
+            raise NotFoundError(
+                404,
+                "",
+                message=f"Snapshot {snapshot_id} does not exist (or this token cannot see it): "
+                "`vpsorg snapshots list` shows the ones that do.",
+            )
         if found is None:
-            return ReadResult("", {})
+            return ReadResult("", {})  # gone: the engine drops it from state
         return ReadResult(str(found.id), _outputs(found, props, adopted=False))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:

@@ -175,16 +175,16 @@ def test_shared_list_batches_concurrent_reads():
 def test_an_interrupted_poll_leaves_no_waiter_hanging():
     emu, api = _setup(seconds=0.2)
     snap = api.create_snapshot(12345, "n")
-    real = api.list_snapshots
+    real = api.snapshot_listing
     calls = {"n": 0}
 
     def interrupted(server_id=None):
         calls["n"] += 1
         if calls["n"] == 1:
             raise KeyboardInterrupt
-        return real(server_id=server_id)
+        return real(server_id)
 
-    api.list_snapshots = interrupted  # type: ignore[method-assign]
+    api.snapshot_listing = interrupted  # type: ignore[method-assign]
     with pytest.raises(KeyboardInterrupt):
         wait_for_snapshot(api, snap, timeout=5, poll_interval=lambda _: 0.05)
     assert wait_for_snapshot(api, snap, timeout=2, poll_interval=lambda _: 0.05).is_completed
