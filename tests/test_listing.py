@@ -211,3 +211,59 @@ def test_while_snapshots_complete_own_lists_serve_up_to_twice_the_walks_pages():
         assert listing.source(api, SERVERS[0])[0] == (api.serial, "walk")  # 4 servers, walks of 2 pages
         fleet.progress_at = fleet.last_walk[0]  # that walk showed snapshots completing
         assert listing.source(api, SERVERS[0])[0] == (api.serial, "snapshots", SERVERS[0])
+
+
+# ----- absence is certain only from a complete list --------------------------------------------------------------
+
+
+def _answering(pages: list[dict]) -> Client:
+    """A client of a fake API that answers every list with ``pages`` (``next`` links added), whatever it asks."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        n = int(request.url.params.get("page", "1"))
+        body = dict(pages[n - 1])
+        body["next"] = f"http://emulator/api/v1/snapshots/?page={n + 1}" if n < len(pages) else None
+        return httpx.Response(200, json=body)
+
+    return Client(TOKEN, "http://emulator/api/v1", transport=httpx.MockTransport(handler))
+
+
+def _snap(id_: int, server: int) -> dict:
+    return {"id": id_, "name": f"s{id_}", "status": "completed", "server": {"id": server}}
+
+
+@pytest.mark.parametrize(
+    "pages",
+    [
+        [{"count": 3, "results": [_snap(801, SERVERS[0])]}, {"count": 3, "results": [_snap(803, SERVERS[1])]}],
+        [{"count": 1, "results": []}],
+        [{"count": 2, "results": [_snap(801, SERVERS[1]), _snap(802, SERVERS[2])]}],
+    ],
+    ids=["filter ignored and paged", "a count its results lack", "another server's snapshots only"],
+)
+def test_a_read_never_says_gone_from_an_incomplete_list(pages):
+    api = _answering(pages)
+    with pytest.raises(listing.AbsenceUncertainError, match="not proof that it is gone"):
+        listing.find_snapshot(api, SERVERS[0], 802, since=listing.read_since(api, SERVERS[0]))
+
+
+def test_a_get_without_a_server_never_says_gone_after_multi_page_walks():
+    api = _answering([{"count": 2, "results": [_snap(801, SERVERS[0])]}, {"count": 2, "results": [_snap(803, 1)]}])
+    for _ in range(2):
+        with pytest.raises(listing.AbsenceUncertainError):
+            listing.find_snapshot(api, None, 802, since=0.0)
+
+
+def test_one_complete_page_is_proof_of_absence():
+    api = _answering([{"count": 1, "results": [_snap(801, SERVERS[0])]}])
+    assert listing.find_snapshot(api, SERVERS[0], 802, since=0.0) is None
+    assert listing.find_snapshot(api, None, 802, since=0.0) is None
+
+
+def test_a_delete_through_the_public_client_is_never_missed_by_the_next_look_up():
+    emu, api, _ = _setup(page_size=20)
+    first, adopted = take_snapshot(api, SERVERS[0], "x", wait=False)
+    api.delete_snapshot(first.id)  # the public client, no helper around it
+    again, adopted = take_snapshot(api, SERVERS[0], "x", wait=False)
+    assert not adopted and again.id != first.id
+    assert [s["id"] for s in emu.snapshots()] == [again.id]

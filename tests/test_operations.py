@@ -139,20 +139,24 @@ def test_a_duplicate_made_elsewhere_is_reconciled_the_lowest_id_survives():
     assert [r["path"] for r in emu.requests("DELETE")] == ["/api/v1/snapshots/802/"]  # ours, the duplicate
 
 
-@pytest.mark.parametrize("machines", ["one machine", "two machines"])
+@pytest.mark.parametrize("machines", ["one machine", "two machines", "one machine, endpoint spelt two ways"])
 def test_two_processes_creating_one_name_at_once_leave_one_snapshot(machines, tmp_path):
     emu = Emulator(snapshot_seconds=0.5, latency=0.05)
     server = serve(emu)
-    env = {**os.environ, "VPSORG_TOKEN": TOKEN, "VPSORG_ENDPOINT": server.endpoint}
+    env = {**os.environ, "VPSORG_TOKEN": TOKEN}
     try:
         for trial in range(3):
             procs = []
             for who in range(2):
                 lock_dir = tmp_path / (f"locks-{who}" if machines == "two machines" else "locks")
+                lock_dir.mkdir(mode=0o700, exist_ok=True)
+                endpoint = server.endpoint
+                if who and "spelt" in machines:
+                    endpoint = endpoint.replace("127.0.0.1", "localhost") + "/"
                 procs.append(
                     subprocess.Popen(
-                        [VPSORG, "snapshots", "create", "--server-id", "12345", "--name", f"same-{trial}", "--json"],
-                        env={**env, "VPSORG_LOCK_DIR": str(lock_dir)},
+                        [VPSORG, "snapshots", "create", "--server", "12345", "--name", f"same-{trial}", "--json"],
+                        env={**env, "VPSORG_LOCK_DIR": str(lock_dir), "VPSORG_ENDPOINT": endpoint},
                         stdout=subprocess.PIPE,
                         stderr=subprocess.PIPE,
                         text=True,
@@ -206,3 +210,47 @@ def test_a_fleet_shares_its_lists_and_posts_each_snapshot_once():
     # posting share one list; after completion, one list per server checks for duplicates, not one per snapshot.
     assert len(own) <= 6 + 2, own
     assert len(gets) <= 30, len(gets)  # a list per snapshot per tick would be hundreds
+
+
+def _two_of(emu: Emulator, name: str, server: int = 12345) -> list[int]:
+    """Two completed snapshots of one name: what two machines whose creates both timed out leave behind."""
+    for _ in range(2):
+        emu.handle(
+            "POST",
+            "/api/v1/snapshots/",
+            f"Bearer {TOKEN}",
+            b'{"server_id": %d, "name": "%s"}' % (server, name.encode()),
+        )
+    emu.complete_all()
+    return sorted(s["id"] for s in emu.snapshots() if s["name"] == name)
+
+
+def test_adoption_removes_a_completed_duplicate_left_by_an_earlier_run():
+    emu, api = _setup(seconds=0)
+    low, high = _two_of(emu, "twice")
+    snap, adopted = take_snapshot(api, 12345, "twice")
+    assert (snap.id, adopted) == (low, True)
+    assert [s["id"] for s in emu.snapshots()] == [low]
+    assert [r["path"] for r in emu.requests("DELETE")] == [f"/api/v1/snapshots/{high}/"]
+
+
+def test_adoption_leaves_a_duplicate_still_in_progress_to_its_maker():
+    emu, api = _setup(seconds=0)
+    emu.handle("POST", "/api/v1/snapshots/", f"Bearer {TOKEN}", b'{"server_id": 12345, "name": "twice"}')
+    emu.snapshot_seconds = 60
+    emu.handle("POST", "/api/v1/snapshots/", f"Bearer {TOKEN}", b'{"server_id": 12345, "name": "twice"}')
+    snap, adopted = take_snapshot(api, 12345, "twice", wait=False)
+    assert (snap.id, adopted) == (801, True) and emu.requests("DELETE") == []
+
+
+def test_a_duplicate_whose_delete_fails_is_named_and_removed_by_the_next_run():
+    emu, api = _setup(seconds=0)
+    low, high = _two_of(emu, "twice")
+    emu.inject(status=502, count=api.max_retries + 1, method="DELETE")  # every try of this run's DELETE
+    with pytest.raises(VpsorgError) as e:
+        take_snapshot(api, 12345, "twice")
+    said = str(e.value)
+    assert f"Snapshot {high} is a duplicate of snapshot {low}" in said and "the next run deletes it" in said
+    assert f"vpsorg snapshots delete {high} --yes" in said and "HTTP 502" in said
+    snap, adopted = take_snapshot(api, 12345, "twice")  # the gateway has recovered
+    assert (snap.id, adopted) == (low, True) and [s["id"] for s in emu.snapshots()] == [low]

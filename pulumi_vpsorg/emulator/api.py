@@ -98,7 +98,8 @@ class Emulator:
     def inject(self, **spec: Any) -> None:
         """Arm faults (see :mod:`pulumi_vpsorg.emulator.faults`); a malformed one raises ValueError, arms nothing."""
         unknown = set(spec) - {"status", "count", "retry_after", "method", "path", "body", "text",
-                               "drop_after_create", "fail_snapshots", "latency", "rate_limit"}  # fmt: skip
+                               "drop_after_create", "fail_snapshots", "latency", "rate_limit",
+                               "ignore_server_filter"}  # fmt: skip
         why = f"unknown fault keys: {', '.join(sorted(unknown))}" if unknown else faults.problem(spec)
         if why:
             raise ValueError(why)
@@ -110,6 +111,8 @@ class Emulator:
             self._faults.fail_snapshots += spec.get("fail_snapshots", 0)
             if spec.get("latency") is not None:
                 self.latency = spec["latency"]
+            if spec.get("ignore_server_filter") is not None:
+                self._faults.ignore_server_filter = spec["ignore_server_filter"]
             if spec.get("rate_limit") is not None:
                 rate = spec["rate_limit"]
                 self._limit = faults.RateLimit(rate, time.monotonic()) if rate else None
@@ -220,7 +223,7 @@ class Emulator:
 
     def _list_snapshots(self, req: Request) -> Reply:
         items = self._state.sorted_snapshots()
-        if "server_id" in req.query:
+        if "server_id" in req.query and not self._faults.ignore_server_filter:
             wanted = req.query["server_id"]
             if not (wanted.isascii() and wanted.isdigit()):
                 return Reply(400, {"server_id": ["A valid integer is required."]})

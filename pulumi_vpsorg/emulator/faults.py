@@ -4,7 +4,8 @@
 matching requests with that status (``body``: any JSON instead of the default detail, ``text``: an HTML page);
 ``{"drop_after_create": 1}`` performs the next create and then drops the connection; ``{"fail_snapshots": 1}``
 makes the next snapshot end ``failed``; ``{"latency": 0.2}`` delays every request; ``{"rate_limit": 10}`` answers
-429 (``Retry-After: 1``) to API requests beyond 10 a second (a bucket of 10; 0 lifts it).
+429 (``Retry-After: 1``) to API requests beyond 10 a second (a bucket of 10; 0 lifts it);
+``{"ignore_server_filter": True}`` lists every server's snapshots whatever ``server_id`` asks (paged as usual).
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ def problem(spec: dict[str, Any]) -> str | None:
         (_whole(spec.get("drop_after_create", 0), 0), f"drop_after_create must be a whole number to {_MAX_COUNT}"),
         (_whole(spec.get("fail_snapshots", 0), 0), f"fail_snapshots must be a whole number to {_MAX_COUNT}"),
         (latency is None or (_number(latency) and 0 <= latency <= 60), "latency must be 0 to 60 seconds"),
+        (spec.get("ignore_server_filter") in (None, True, False), "ignore_server_filter must be true or false"),
         (spec.get("rate_limit") is None or (_number(spec["rate_limit"]) and 0 <= spec["rate_limit"] <= 1e6),
          "rate_limit must be 0 (none) to 1000000 requests a second"),
     ]  # fmt: skip
@@ -101,6 +103,7 @@ class Faults:
         self.armed: list[Fault] = []
         self.drop_after_create: int = 0
         self.fail_snapshots: int = 0
+        self.ignore_server_filter: bool = False
 
     def take(self, method: str, path: str) -> Reply | None:
         """The reply of the first fault matching this request (using one of its count), or None."""
