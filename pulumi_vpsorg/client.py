@@ -444,7 +444,8 @@ class Client:
         left = remaining()
         if left is not None and left <= 0:
             return APITimeoutError(
-                f"{method} {_short(path)} was not sent: the operation's time limit (wait_timeout) ran out.",
+                f"{method} {_short(path)} was not sent: the operation's time limit (wait_timeout, or the command's "
+                "--timeout) ran out.",
                 maybe_sent=False,
             )
         if not self._wait_for_budget():
@@ -462,7 +463,8 @@ class Client:
         except httpx.TimeoutException as e:
             return APITimeoutError(
                 f"VPS.org did not answer {method} {_short(path)} in time ({type(e).__name__} after "
-                f"{time.monotonic() - started:.1f}s{_detail(e)}). Try again; if it keeps happening, check the endpoint.",
+                f"{time.monotonic() - started:.1f}s{_detail(e)}). Try again; if it keeps happening, check the "
+                "endpoint.",
                 maybe_sent=not isinstance(e, (httpx.ConnectTimeout, httpx.PoolTimeout)),
             )
         except httpx.TransportError as e:

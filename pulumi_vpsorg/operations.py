@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from . import listing
 from ._deadline import deadline, remaining
@@ -39,7 +40,7 @@ from .errors import (
     SnapshotLimitError,
     VpsorgError,
 )
-from .models import Snapshot
+from .models import RESTORING, RestoreResponse, Server, ServerRef, Snapshot
 from .wait import PollInterval, default_poll_interval, wait_for_snapshot
 
 log: logging.Logger = logging.getLogger("pulumi_vpsorg")
@@ -294,3 +295,45 @@ def _delete(client: Client, snapshot_id: int, server_id: int | None, timeout: fl
     except NotFoundError:
         return False
     return True
+
+
+@dataclass(frozen=True)
+class RestoreOutcome:
+    """What :func:`restore_once` did: ``already_restoring`` (nothing sent), or the one request sent, with VPS.org's
+    ``response`` or, when its answer was lost or unusable, the ``doubt`` (it may have started all the same)."""
+
+    server: Server | ServerRef | None
+    response: RestoreResponse | None = None
+    doubt: VpsorgError | None = None
+    already_restoring: bool = False
+
+
+def restore_once(client: Client, snapshot_id: int, server_id: int | None = None) -> RestoreOutcome:
+    """Restore ``snapshot_id`` onto its server with at most one request, never retried.
+
+    The server is looked up first (``server_id``, else the snapshot's as listed): one already ``restoring`` gets
+    nothing (an earlier run's restore, whose answer may have been lost, is under way). A refusal that provably did
+    nothing (4xx, a connection never opened) raises. Everything else is an outcome: the restore may have started.
+    """
+    server = _server_of(client, snapshot_id, server_id)
+    if server is not None and server.status == RESTORING:
+        return RestoreOutcome(server, already_restoring=True)
+    try:
+        response = client.restore_snapshot(snapshot_id)
+    except APIConnectionError as e:
+        if not e.maybe_sent:
+            raise VpsorgError(f"The restore of snapshot {snapshot_id} was not sent: {e}") from None
+        return RestoreOutcome(server, doubt=e)
+    except (ServerError, APIResponseValidationError) as e:
+        return RestoreOutcome(server, doubt=e)
+    return RestoreOutcome(response.server or server, response)
+
+
+def _server_of(client: Client, snapshot_id: int, server_id: int | None) -> Server | None:
+    """The server that restoring ``snapshot_id`` would overwrite, as listed now (None when it cannot be told)."""
+    if server_id is None:
+        snap = next((x for x in client.list_snapshots() if x.id == snapshot_id), None)
+        server_id = snap.server_id if snap is not None else None
+    if server_id is None:
+        return None  # a walk of the account may miss it: the API itself says whether it exists
+    return next((x for x in client.list_servers() if x.id == server_id), None)

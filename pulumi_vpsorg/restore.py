@@ -29,8 +29,9 @@ from . import _provider
 from ._deadline import deadline, remaining
 from ._provider import Field
 from .client import Client
-from .errors import APIConnectionError, APIResponseValidationError, ServerError, VpsorgError
-from .models import RESTORING, RestoreResponse, Server, ServerRef
+from .errors import VpsorgError
+from .models import Server, ServerRef
+from .operations import restore_once
 from .wait import format_duration, parse_duration, wait_for_restore
 
 DEFAULT_WAIT_TIMEOUT = 1800.0
@@ -119,52 +120,32 @@ def _normal(value: Any) -> Any:
 def _restore_once(api: Client, args: _Inputs) -> dict[str, Any]:
     """The restore, sent at most once: what create records about it (server and message)."""
     started_at = time.monotonic()
-    server = _server_of(api, args.snapshot_id)
-    if server is not None and server.status == RESTORING:
+    outcome = restore_once(api, args.snapshot_id)
+    if outcome.already_restoring:
         return dict(
-            _server_outs(server),
-            message=f"Server {server.id} was already restoring, so the restore of snapshot {args.snapshot_id} was "
-            "not sent again (an earlier run, perhaps interrupted, sent one). To restore once more, wait until it is "
-            "done and change `triggers`.",
+            _server_outs(outcome.server),
+            message=f"Server {_id_of(outcome.server)} was already restoring, so the restore of snapshot "
+            f"{args.snapshot_id} was not sent again (an earlier run, perhaps interrupted, sent one). To restore once "
+            "more, wait until it is done and change `triggers`.",
         )
-    response, doubt = _send(api, args.snapshot_id)
     # From here on the restore may have been accepted: whatever happens, create succeeds and records it, so that
     # a later `pulumi up` never sends it a second time.
-    ref = (response.server if response is not None else None) or server
-    outs = dict(_server_outs(ref), message=response.message if response is not None else None)
-    if doubt is not None:
+    response = outcome.response
+    outs = dict(_server_outs(outcome.server), message=response.message if response is not None else None)
+    if outcome.doubt is not None:
         outs["server_status"] = None
         outs["message"] = (
             f"The restore request for snapshot {args.snapshot_id} may have reached VPS.org, but its answer was "
-            f"unusable ({doubt}). It is recorded as sent so that it is never sent twice. Check the server "
+            f"unusable ({outcome.doubt}). It is recorded as sent so that it is never sent twice. Check the server "
             "(`vpsorg servers`); to restore once more, change `triggers`."
         )
-    if args.wait and ref is not None:
-        _wait(api, ref.id, outs, started_at)
+    if args.wait and outcome.server is not None:
+        _wait(api, outcome.server.id, outs, started_at)
     return outs
 
 
-def _server_of(api: Client, snapshot_id: int) -> Server | None:
-    """The server that restoring ``snapshot_id`` would overwrite, as listed now (None when it cannot be told)."""
-    snap = next((x for x in api.list_snapshots() if x.id == snapshot_id), None)
-    if snap is None or snap.server_id is None:
-        return None  # a walk of the account may miss it: the API itself says whether it exists
-    return next((x for x in api.list_servers() if x.id == snap.server_id), None)
-
-
-def _send(api: Client, snapshot_id: int) -> tuple[RestoreResponse | None, VpsorgError | None]:
-    """The one restore POST: ``(answer, None)``, or ``(None, why)`` when it may have reached VPS.org unanswered.
-
-    A refusal that provably did nothing (4xx, a connection never opened) raises: nothing is recorded.
-    """
-    try:
-        return api.restore_snapshot(snapshot_id), None
-    except APIConnectionError as e:
-        if not e.maybe_sent:
-            raise VpsorgError(f"The restore of snapshot {snapshot_id} was not sent: {e}") from None
-        return None, e
-    except (ServerError, APIResponseValidationError) as e:
-        return None, e
+def _id_of(server: ServerRef | Server | None) -> str:
+    return str(server.id) if server is not None else "(unknown)"
 
 
 def _server_outs(server: ServerRef | Server | None) -> dict[str, Any]:

@@ -16,10 +16,14 @@ collect_ignore = [] if os.environ.get("VPSORG_E2E") else ["e2e"]
 
 
 @pytest.fixture(autouse=True)
-def _no_ambient_config(monkeypatch: pytest.MonkeyPatch) -> None:
+def _no_ambient_config(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
     """Tests never pick up a developer's real VPS.org settings, and each starts with requests unpaced and no
-    budget kept from an earlier test (tests/test_budget.py and the end-to-end suite cover the default pacing).
+    budget kept from an earlier test (tests/test_budget.py and the end-to-end suite cover the default pacing), and
+    with a lock folder of its own (no restore recorded by another test).
     """
+    locks = tmp_path_factory.mktemp("locks")
+    locks.chmod(0o700)
+    monkeypatch.setenv("VPSORG_LOCK_DIR", str(locks))
     monkeypatch.delenv("VPSORG_TOKEN", raising=False)
     monkeypatch.delenv("VPSORG_ENDPOINT", raising=False)
     monkeypatch.setenv("VPSORG_MAX_RPS", "0")

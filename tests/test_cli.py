@@ -82,7 +82,7 @@ def test_help_lists_exit_codes(run):
     assert proc.returncode == 0
     out = proc.stdout
     assert "exit codes: 0 success, 1 API or operation error (or it does not exist), 2 usage or configuration" in out
-    assert "3 a wait timed out" in out
+    assert "3 timed out (a wait, or --timeout" in out and "4 a restore\nmay have started" in out
 
 
 def test_create_waits_then_list_in_both_shapes(run, api):
@@ -508,3 +508,76 @@ def test_the_emulator_logs_requests_with_v():
         proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=10)
     assert "emulator: GET /api/v1/servers/ -> 200" in err and "vps_x" not in err
+
+
+# ----- a restore is never sent twice, whatever happened to the answer of the first ------------------------------
+
+_LOST = {
+    "504": {"status": 504},
+    "503": {"status": 503},
+    "500": {"status": 500},
+    "an HTML 200": {"status": 200, "text": "<html><title>Gateway</title></html>"},
+    "odd JSON": {"status": 200, "body": ["not", "a", "restore"]},
+}
+
+
+@pytest.mark.parametrize("answer", list(_LOST), ids=list(_LOST))
+@pytest.mark.parametrize("command", [["snapshots", "restore", "801"], ["rollback", "--server", "12345"]])
+def test_a_restore_whose_answer_was_lost_is_not_sent_again_by_a_rerun(run, api, command, answer):
+    run("snapshots", "create", "--server", "12345", "--name", "pre-deploy-42")
+    api.emu.inject(method="POST", path="/api/v1/snapshots/801/restore/", **_LOST[answer])
+    first = run(*command, "--yes", "--json")
+    assert first.returncode == ExitStatus.UNCERTAIN, first.stderr
+    assert json.loads(first.stdout)["outcome"] == "may_have_started"
+    assert "MAY HAVE STARTED" in first.stderr and "--force" in first.stderr
+    again = run(*command, "--yes", "--json")
+    assert again.returncode == ExitStatus.UNCERTAIN and json.loads(again.stdout)["outcome"] == "not_sent_again"
+    assert "not sent again" in again.stderr
+    assert len([r for r in api.emu.log if r["path"].endswith("/restore/")]) == 1
+    forced = run(*command, "--yes", "--json", "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert len([r for r in api.emu.log if r["path"].endswith("/restore/")]) == 2
+
+
+def test_a_restore_is_not_sent_to_a_server_that_is_already_restoring(run, api):
+    run("snapshots", "create", "--server", "12345", "--name", "n")
+    api.emu.restore_seconds = 60
+    api.emu.handle("POST", "/api/v1/snapshots/801/restore/", f"Bearer {TOKEN}", b"")  # an earlier run's, answered
+    proc = run("rollback", "--server", "12345", "--yes", "--json")
+    assert proc.returncode == ExitStatus.UNCERTAIN and json.loads(proc.stdout)["outcome"] == "already_restoring"
+    assert "already restoring" in proc.stderr
+    assert len([r for r in api.emu.log if r["path"].endswith("/restore/")]) == 1
+
+
+def test_every_command_is_bounded_by_its_timeout(run, api):
+    api.emu.inject(status=429, retry_after=60, count=1000, method="GET")
+    started = time.monotonic()
+    proc = run("snapshots", "list", "--timeout", "2s")
+    assert time.monotonic() - started < 10 and proc.returncode in (ExitStatus.ERROR, ExitStatus.TIMEOUT)
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--token", "", "snapshots", "list"], "--token is empty"),
+        (["--endpoint", " ", "snapshots", "list"], "--endpoint is empty"),
+        (["emulator", "--host", ""], "--host: is empty"),
+        (["emulator", "--servers", "100000000"], "--servers: must be a whole number from 1 to 10000"),
+        (["emulator", "--latency", "-1"], "--latency: must be a number of seconds from 0 to 3600"),
+        (["emulator", "--snapshot-seconds", "nan"], "--snapshot-seconds: must be a number of seconds"),
+        (["emulator", "--rate-limit", "inf"], "--rate-limit: must be 0 (no limit)"),
+    ],
+)
+def test_bad_input_gets_a_clear_error_before_anything_is_sent(run, api, args, words):
+    proc = run(*args)
+    assert proc.returncode == ExitStatus.USAGE and words in proc.stderr, proc.stderr
+    assert api.emu.log == []
+
+
+def test_the_limit_hint_names_the_server_and_the_series(run, api):
+    for i in range(5):
+        run("snapshots", "create", "--server", "12345", "--name", f"pre-deploy-{i}", "--no-wait")
+    proc = run("snapshots", "create", "--server", "12345", "--name", "pre-deploy-5")
+    assert proc.returncode == 1
+    assert "vpsorg snapshots prune --server 12345 --keep 4 --name-prefix pre-deploy- --yes" in proc.stderr

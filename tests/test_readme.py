@@ -65,7 +65,7 @@ def test_usage_lines_parse():
         words = [w for w in shlex.split(line.replace("[", " ").replace("]", " ")) if w != "..."]
         words = [
             {
-                "N": "12345",
+                "N": "12",
                 "ID": "801",
                 "S": "1",
                 "NAME_OR_ID": "n",

@@ -10,6 +10,13 @@ from ._env import Environment, Missing, Refused
 
 
 def client(args: argparse.Namespace) -> Client:
+    """The API client of ``--token`` / ``--endpoint``, else the environment's; one given empty is refused."""
+    for option in ("token", "endpoint"):
+        if getattr(args, option, None) is not None and not getattr(args, option).strip():
+            raise Refused(
+                f"--{option} is empty (an unset variable?): give it a value, or leave it out to use "
+                f"$VPSORG_{option.upper()}; nothing was sent"
+            )
     return Client(getattr(args, "token", None), getattr(args, "endpoint", None))
 
 

@@ -31,6 +31,11 @@ def cmd_emulator(args: argparse.Namespace, env: Environment) -> int:
         raise ConfigurationError(f"cannot listen on {args.host}:{args.port}: {e.strerror}; try --port 0") from None
     env.print(server.endpoint, flush=True)
     env.say(f"VPS.org emulator on {server.endpoint}; stop with Ctrl-C.")
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        env.say(
+            f"vpsorg: warning: listening on {args.host}, which other machines may reach; "
+            + ("only --accept-token is accepted." if args.accept_token else "ANY token is accepted (--accept-token).")
+        )
     if args.verbose:
         requests = logging.getLogger("pulumi_vpsorg.emulator")
         handler = logging.StreamHandler(env.stderr)

@@ -15,7 +15,8 @@ class ExitStatus(IntEnum):
     SUCCESS = 0
     ERROR = 1  # an API or operation error, or something that does not exist
     USAGE = 2  # a usage or configuration error, or a refused confirmation: nothing was sent
-    TIMEOUT = 3  # a wait timed out; what it waited for goes on
+    TIMEOUT = 3  # a wait or the command's --timeout ran out; what it waited for goes on
+    UNCERTAIN = 4  # a restore may have started (its answer was lost), or one is under way: not sent (again)
     INTERRUPTED = 130  # Ctrl-C or SIGTERM
     BROKEN_PIPE = 141  # the reader of stdout went away (`vpsorg ... | head`)
 

@@ -13,10 +13,13 @@ import threading
 from collections.abc import Iterator, Sequence
 from types import FrameType
 
-from ..errors import ConfigurationError, SnapshotLimitError, VpsorgError, WaitTimeoutError
+from .._deadline import deadline
+from ..errors import APITimeoutError, ConfigurationError, SnapshotLimitError, VpsorgError, WaitTimeoutError
+from ..wait import format_duration
 from ._completion import tree
 from ._env import Environment, ExitStatus, Missing, Refused
 from ._parser import Exit, build_parser
+from ._snapshots import rotation_prefix
 
 
 def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> int:
@@ -35,19 +38,29 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
 
 def _run(args: argparse.Namespace, env: Environment) -> int:
     try:
-        return int(args.run(args, env))
+        with deadline(getattr(args, "timeout", None)):  # every command that talks to VPS.org has one
+            return int(args.run(args, env))
     except (Refused, ConfigurationError) as e:
         env.say(f"vpsorg: {'configuration error: ' if isinstance(e, ConfigurationError) else ''}{e}")
         return ExitStatus.USAGE
     except SnapshotLimitError as e:
+        server = getattr(args, "server", None) or (e.existing[0].server_id if e.existing else None) or "SERVER"
+        name = getattr(args, "name", None)
+        prefix = f" --name-prefix {rotation_prefix(name)}" if name else ""
         cli_hint = (
-            "Make room with `vpsorg snapshots prune --server ID --keep 4 --yes`, or pass --rotate --yes to create."
+            f"Make room with `vpsorg snapshots prune --server {server} --keep 4{prefix} --yes` (add --dry-run to "
+            "see what it deletes), or pass --rotate --yes to create."
         )
         env.say(f"vpsorg: error: {e.with_hint(cli_hint)}")
         return ExitStatus.ERROR
     except WaitTimeoutError as e:
         creating = getattr(args, "action", None) == "create"
         hint = " Run the same command again to keep waiting: it adopts the snapshot by name." if creating else ""
+        env.say(f"vpsorg: timed out: {e}{hint}")
+        return ExitStatus.TIMEOUT
+    except APITimeoutError as e:
+        limit = getattr(args, "timeout", None)
+        hint = f" The command may take {format_duration(limit)} in all (--timeout)." if limit is not None else ""
         env.say(f"vpsorg: timed out: {e}{hint}")
         return ExitStatus.TIMEOUT
     except (VpsorgError, Missing) as e:

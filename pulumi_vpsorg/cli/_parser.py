@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import re
 import sys
 from collections.abc import Callable
@@ -18,7 +19,8 @@ from ._env import Environment, ExitStatus
 EXIT_CODES = f"""\
 configuration: --token / --endpoint, else VPSORG_TOKEN / VPSORG_ENDPOINT (default {DEFAULT_ENDPOINT}).
 exit codes: 0 success, 1 API or operation error (or it does not exist), 2 usage or configuration error (or a
-refused confirmation; nothing was sent), 3 a wait timed out (it goes on at VPS.org), 130 interrupted."""
+refused confirmation; nothing was sent), 3 timed out (a wait, or --timeout; it goes on at VPS.org), 4 a restore
+may have started (its answer was lost) or the server is already restoring: not sent again, 130 interrupted."""
 Subcommands = Any  # argparse's _SubParsersAction, private in typeshed
 
 
@@ -82,6 +84,45 @@ def _port(text: str) -> int:
     return int(text)
 
 
+def _seconds(text: str) -> float:
+    """Seconds for the emulator: a number from 0 to 3600."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and 0 <= value <= 3600):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds from 0 to 3600, got {text[:20]!r}")
+    return value
+
+
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and 0 <= value <= 1e6):
+        raise argparse.ArgumentTypeError(f"must be 0 (no limit) to 1000000 requests a second, got {text[:20]!r}")
+    return value
+
+
+def _bounded_int(low: int, high: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        if not (text.strip().isascii() and text.strip().isdigit() and low <= int(text) <= high):
+            raise argparse.ArgumentTypeError(f"must be a whole number from {low} to {high}, got {text[:20]!r}")
+        return int(text)
+
+    parse.__name__ = f"a number from {low} to {high}"
+    return parse
+
+
+def _host(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError(
+            "is empty (an unset variable?): give the address to listen on, such as 127.0.0.1 (this machine only)"
+        )
+    return text.strip()
+
+
 def _duration(text: str) -> float:
     try:
         return parse_duration(text)
@@ -117,7 +158,16 @@ class _Groups:
         self.waiting.add_argument(
             "--no-wait", dest="wait", action="store_false", help="return once VPS.org accepted it"
         )
-        self.waiting.add_argument("--timeout", type=_duration, default=1800.0, help="how long to wait (default 30m)")
+        self.waiting.add_argument(
+            "--timeout",
+            type=_duration,
+            default=1800.0,
+            help="how long the command may take, waiting included (default 30m)",
+        )
+        self.limit = parser(add_help=False)
+        self.limit.add_argument(
+            "--timeout", type=_duration, default=300.0, help="how long the command may take in all (default 5m)"
+        )
         self.server = parser(add_help=False)
         self.server.add_argument(
             "--server",
@@ -193,7 +243,7 @@ def _snapshot_screens(sub: Subcommands, g: _Groups, parser: type[argparse.Argume
         "list",
         "List snapshots, of one server or of all.",
         "  vpsorg snapshots list --server 12345 --status completed\n  vpsorg snapshots ls -q --name nightly",
-        [g.conn, g.many],
+        [g.conn, g.many, g.limit],
         ("ls",),
     )
     s.add_argument(
@@ -207,7 +257,7 @@ def _snapshot_screens(sub: Subcommands, g: _Groups, parser: type[argparse.Argume
     s.add_argument("--name", help="only snapshots of this name")
     s.add_argument("--status", help="only snapshots in this status (in_progress, completed, ...)")
     s.set_defaults(run=_snapshots.cmd_list)
-    s = _screen(ssub, "get", "Show one snapshot.", "  vpsorg snapshots get 801 --json", [g.conn, g.many])
+    s = _screen(ssub, "get", "Show one snapshot.", "  vpsorg snapshots get 801 --json", [g.conn, g.many, g.limit])
     s.add_argument("id", type=_id("a snapshot id"))
     s.set_defaults(run=_snapshots.cmd_get)
     _create_screens(ssub, g)
@@ -262,12 +312,12 @@ def _destructive_screens(ssub: Subcommands, g: _Groups) -> None:
         "tell from VPS.org which snapshots a Pulumi stack manages: use --name-prefix to keep to your own "
         "naming scheme (Pulumi resources' names stay out of it).",
         "  vpsorg snapshots prune --server 12345 --keep 3 --name-prefix pre-deploy- --dry-run",
-        [g.conn, g.many, g.yes, g.server],
+        [g.conn, g.many, g.yes, g.server, g.limit],
     )
     s.add_argument("--keep", type=_count, required=True, help="how many of the newest to keep")
     s.add_argument("--name-prefix", help="only snapshots whose names start with this")
     s.add_argument("--dry-run", action="store_true", help="say what would be deleted; delete nothing")
-    s.set_defaults(run=_snapshots.cmd_prune, timeout=1800.0)
+    s.set_defaults(run=_snapshots.cmd_prune)
     s = _screen(
         ssub,
         "restore",
@@ -278,7 +328,16 @@ def _destructive_screens(ssub: Subcommands, g: _Groups) -> None:
     )
     s.add_argument("id", type=_id("a snapshot id"))
     s.add_argument("--ignore-not-found", action="store_true", help="a snapshot that does not exist is no error")
+    _force(s)
     s.set_defaults(run=_restore.cmd_restore)
+
+
+def _force(s: argparse.ArgumentParser) -> None:
+    s.add_argument(
+        "--force",
+        action="store_true",
+        help="send the restore even though one of this snapshot may have started in the last day (its answer lost)",
+    )
 
 
 def _other_screens(sub: Subcommands, g: _Groups) -> None:
@@ -292,21 +351,24 @@ def _other_screens(sub: Subcommands, g: _Groups) -> None:
     )
     s.add_argument("--snapshot", metavar="NAME_OR_ID", help="the snapshot to restore (default: newest completed)")
     s.add_argument("--dry-run", action="store_true", help="say which snapshot it would restore; send nothing")
+    _force(s)
     s.set_defaults(run=_restore.cmd_rollback)
     servers = _screen(
         sub,
         "servers",
         "List servers and show one (`vpsorg servers` alone lists them).",
         "  vpsorg servers list --status active\n  vpsorg servers get web-server-01 --json",
-        [g.conn, g.many],
+        [g.conn, g.many, g.limit],
     )
     servers.set_defaults(run=_servers.cmd_list, status=None, location=None)
     vsub = servers.add_subparsers(dest="action", metavar="ACTION")
-    s = _screen(vsub, "list", "List servers.", "  vpsorg servers ls --location us-west -q", [g.conn, g.many], ("ls",))
+    s = _screen(
+        vsub, "list", "List servers.", "  vpsorg servers ls --location us-west -q", [g.conn, g.many, g.limit], ("ls",)
+    )
     s.add_argument("--status", help="only servers in this status (active, stopped, suspended)")
     s.add_argument("--location", help="only servers in this location")
     s.set_defaults(run=_servers.cmd_list)
-    s = _screen(vsub, "get", "Show one server, by id or name.", "  vpsorg servers get 12345", [g.conn, g.many])
+    s = _screen(vsub, "get", "Show one server, by id or name.", "  vpsorg servers get 12345", [g.conn, g.many, g.limit])
     s.add_argument("server", type=server_ref, metavar="SERVER")
     s.set_defaults(run=_servers.cmd_get)
     _tool_screens(sub, g)
@@ -320,16 +382,21 @@ def _tool_screens(sub: Subcommands, g: _Groups) -> None:
         "  vpsorg emulator --port 0 --snapshot-seconds 2 --accept-token vps_test -v",
         [],
     )
-    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument(
+        "--host",
+        type=_host,
+        default="127.0.0.1",
+        help="the address to listen on (default 127.0.0.1: this machine only)",
+    )
     s.add_argument("--port", type=_port, default=8080, help="0 picks a free port (default 8080)")
     s.add_argument("--accept-token", metavar="TOKEN", help="accept only this token (default: any non-empty token)")
-    s.add_argument("--snapshot-seconds", type=float, default=5.0, help="how long a snapshot takes (default 5)")
-    s.add_argument("--restore-seconds", type=float, default=5.0, help="how long a restore takes (default 5)")
+    s.add_argument("--snapshot-seconds", type=_seconds, default=5.0, help="how long a snapshot takes (default 5)")
+    s.add_argument("--restore-seconds", type=_seconds, default=5.0, help="how long a restore takes (default 5)")
     s.add_argument("--state", metavar="FILE", help="keep state in this JSON file across restarts")
-    s.add_argument("--servers", type=int, default=6, help="how many servers exist (default 6)")
-    s.add_argument("--page-size", type=int, default=20, help="list page size (default 20)")
-    s.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
-    s.add_argument("--rate-limit", type=float, metavar="N", help="answer 429 beyond N requests a second")
+    s.add_argument("--servers", type=_bounded_int(1, 10_000), default=6, help="how many servers exist (default 6)")
+    s.add_argument("--page-size", type=_bounded_int(1, 1000), default=20, help="list page size (default 20)")
+    s.add_argument("--latency", type=_seconds, default=0.0, help="seconds added to every answer")
+    s.add_argument("--rate-limit", type=_rate, metavar="N", help="answer 429 beyond N requests a second")
     s.add_argument("-v", "--verbose", action="store_true", help="log each request on stderr")
     s.set_defaults(run=_emulator.cmd_emulator)
     s = _screen(sub, "version", "Print the version.", "  vpsorg version", [])

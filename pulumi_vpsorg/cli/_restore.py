@@ -1,4 +1,9 @@
-"""``vpsorg snapshots restore`` and ``vpsorg rollback``: one restore request, never sent twice, then a wait."""
+"""``vpsorg snapshots restore`` and ``vpsorg rollback``: one restore request, never sent twice, then a wait.
+
+Never twice: a server already ``restoring`` gets nothing, and a restore whose answer was lost is recorded (see
+:mod:`._journal`) and reported as "may have started" (exit 4): a re-run within a day sends it again only with
+``--force``.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,9 @@ from typing import Any
 from ..client import Client
 from ..errors import VpsorgError, WaitTimeoutError
 from ..models import Server, Snapshot
+from ..operations import restore_once
 from ..wait import wait_for_restore
+from . import _journal as journal
 from ._common import client, confirm, describe, find_server, find_unless_ignored
 from ._env import Environment, ExitStatus, Refused
 from ._output import Progress
@@ -59,16 +66,25 @@ def cmd_rollback(args: argparse.Namespace, env: Environment) -> int:
 
 
 def _restore(args: argparse.Namespace, env: Environment, api: Client, snap: Snapshot) -> int:
+    earlier = None if args.force else journal.may_have_started(api.endpoint, snap.id)
+    if earlier is not None:
+        return _not_again(args, env, snap, earlier)
     confirm(
         args, env, f"Restore {describe(snap)}? This stops the server, overwrites ALL its data and cannot be undone."
     )
-    response = api.restore_snapshot(snap.id)  # sent once, never retried
+    outcome = restore_once(api, snap.id, snap.server_id)  # one request at most, never retried
+    if outcome.already_restoring:
+        return _already_restoring(args, env, snap)
     env.after_interrupt = (
         f"The restore of snapshot {snap.id} onto server {snap.server_id} was sent and goes on at VPS.org. Do not "
         f"send it again: `vpsorg servers get {snap.server_id}` shows when the server is no longer restoring."
     )
+    if outcome.doubt is not None or outcome.response is None:
+        return _maybe_started(args, env, api, snap, outcome.doubt)
+    journal.forget(api.endpoint, snap.id)
+    response = outcome.response
     env.say(response.message or "Restore started.")
-    out: dict[str, Any] = response.model_dump(mode="json", exclude_unset=True)
+    out: dict[str, Any] = {"outcome": "started", **response.model_dump(mode="json", exclude_unset=True)}
     ref = response.server
     if args.wait and ref is not None:
         out["server"] = _wait(args, env, api, ref.id, out)
@@ -76,6 +92,55 @@ def _restore(args: argparse.Namespace, env: Environment, api: Client, snap: Snap
     if args.json:
         env.dump({**out, "timed_out": False})
     return ExitStatus.SUCCESS
+
+
+def _maybe_started(
+    args: argparse.Namespace, env: Environment, api: Client, snap: Snapshot, doubt: Exception | None
+) -> int:
+    """The answer was lost: the restore may be running. Recorded, so that a re-run does not send it again."""
+    recorded = journal.record(api.endpoint, snap.id, snap.server_id)
+    env.say(
+        f"vpsorg: the restore of snapshot {snap.id} onto server {snap.server_id} MAY HAVE STARTED: its answer was "
+        f"lost ({doubt}). It is not sent again{'' if recorded else ' (but could not be recorded for a re-run)'}. "
+        f"Check with `vpsorg servers get {snap.server_id}` (restoring, then active again once done). {_FORCE_HINT}"
+    )
+    if args.json:
+        env.dump(_record(snap, "may_have_started", str(doubt)))
+    return ExitStatus.UNCERTAIN
+
+
+def _already_restoring(args: argparse.Namespace, env: Environment, snap: Snapshot) -> int:
+    env.say(
+        f"vpsorg: server {snap.server_id} is already restoring (an earlier restore, perhaps one whose answer was lost, "
+        f"is under way), so the restore of snapshot {snap.id} was not sent. Run again once the server is active to "
+        "restore once more."
+    )
+    if args.json:
+        env.dump(_record(snap, "already_restoring", None))
+    return ExitStatus.UNCERTAIN
+
+
+def _not_again(args: argparse.Namespace, env: Environment, snap: Snapshot, when: str) -> int:
+    env.say(
+        f"vpsorg: a restore of snapshot {snap.id} onto server {snap.server_id} may have started at {when} (its "
+        f"answer was lost), so it is not sent again. Check with `vpsorg servers get {snap.server_id}`. {_FORCE_HINT}"
+    )
+    if args.json:
+        env.dump({**_record(snap, "not_sent_again", None), "earlier_request_at": when})
+    return ExitStatus.UNCERTAIN
+
+
+_FORCE_HINT = "To restore once more all the same, run the same command with --force."
+
+
+def _record(snap: Snapshot, outcome: str, error: str | None) -> dict[str, Any]:
+    return {
+        "outcome": outcome,
+        "snapshot": snap.model_dump(mode="json", exclude_unset=True),
+        "server": {"id": snap.server_id},
+        "error": error,
+        "timed_out": False,
+    }
 
 
 def _wait(args: argparse.Namespace, env: Environment, api: Client, sid: int, out: dict[str, Any]) -> dict[str, Any]:
