@@ -22,6 +22,7 @@ Never two snapshots of one name on one server, by three means:
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -47,6 +48,24 @@ log: logging.Logger = logging.getLogger("pulumi_vpsorg")
 SNAPSHOT_LIMIT = 5
 POST_GRACE = 30.0  # how long a POST whose answer was lost is looked for before giving up (no second POST)
 _LOOK_EVERY = 2.0
+
+
+_OWNER = re.compile(r"\[pulumi stack: ([^\]\s]+)\]\s*$")
+
+
+def with_owner(description: str | None, owner: str | None) -> str | None:
+    """The description sent with a POST: the user's, then which stack takes the snapshot (``[pulumi stack: o/p/s]``),
+    so that a stack that adopts it later knows whose it is (see :func:`owner_of`)."""
+    if not owner:
+        return description
+    mark = f"[pulumi stack: {owner}]"
+    return f"{description} {mark}" if description else mark
+
+
+def owner_of(snap: Snapshot) -> str | None:
+    """The stack that took ``snap``, as its description says (None: not taken by a stack of this provider)."""
+    found = _OWNER.search(snap.description or "")
+    return found.group(1) if found else None
 
 
 def limit_error(server_id: int, existing: list[Snapshot], api_said: str = "") -> SnapshotLimitError:
@@ -88,6 +107,7 @@ def take_snapshot(
     poll_interval: PollInterval = default_poll_interval,
     on_poll: Callable[[Snapshot, float], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    owner: str | None = None,
 ) -> tuple[Snapshot, bool]:
     """Make sure server ``server_id`` has a snapshot called ``name``; returns ``(snapshot, adopted)``.
 
@@ -95,12 +115,13 @@ def take_snapshot(
     posting, naming the snapshots that exist. With ``wait`` it returns once the snapshot is ``completed`` and
     reconciled (see the module docstring); a snapshot that ends failed is deleted (best effort) and
     :class:`SnapshotFailedError` raised. Everything, retries included, ends within ``timeout`` seconds
-    (:class:`~pulumi_vpsorg.errors.WaitTimeoutError` when waiting ran out).
+    (:class:`~pulumi_vpsorg.errors.WaitTimeoutError` when waiting ran out). ``owner``, the stack taking it, is
+    written into the description VPS.org keeps (:func:`with_owner`).
     """
     with deadline(timeout):
         with listing.busy(client, server_id):  # the check after is one certain list, not a poll: not counted
             with name_lock(client, server_id, name) as since:
-                snap, adopted = _look_then_post(client, server_id, name, description, since, sleep)
+                snap, adopted = _look_then_post(client, server_id, name, with_owner(description, owner), since, sleep)
             if not wait:
                 return snap, adopted
             posted = time.monotonic()

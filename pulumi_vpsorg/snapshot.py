@@ -11,7 +11,12 @@ What each step does:
 - **update**: records a new ``description``; sends nothing.
 - **read** (refresh): list and find the id; dropped from state only when a complete list lacks it (an incomplete
   one keeps the state as it was, with a warning). ``Snapshot.get`` of an id that does not exist fails, naming it.
-- **delete**: ``DELETE /snapshots/{id}/`` (waiting first if it is still being created); already gone is fine.
+- **delete**: ``DELETE /snapshots/{id}/`` (waiting first if it is still being created); already gone is fine. A
+  snapshot adopted from another stack (``managed_by``) is left in place: that stack deletes it.
+
+A snapshot this provider takes carries the taking stack in the description VPS.org keeps
+(``... [pulumi stack: organization/project/stack]``): that is how adoption tells another stack's snapshot from
+one an interrupted run of this stack left behind (which is its own, and deleted on destroy).
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from ._provider import Field
 from .errors import NotFoundError, SnapshotLimitError, VpsorgError, WaitTimeoutError
 from .models import Snapshot as SnapshotModel
 from .models import snapshot_name_problem
-from .operations import delete_snapshot, take_snapshot
+from .operations import delete_snapshot, owner_of, take_snapshot
 from .wait import parse_duration
 
 DEFAULT_WAIT_TIMEOUT = 3600.0
@@ -60,7 +65,9 @@ OUTPUTS = (
     "created_at",
     "wait_timeout",
     "adopted",
+    "managed_by",
 )
+STACK = "stack"  # a property the program adds: the stack declaring the resource (organization/project/stack)
 
 
 @dataclass(frozen=True)
@@ -120,7 +127,9 @@ def _same(prop: str, old: Any, new: Any) -> bool:
     return bool(old == new)
 
 
-def _outputs(snap: SnapshotModel, props: dict[str, Any], adopted: bool) -> dict[str, Any]:
+def _outputs(
+    snap: SnapshotModel, props: dict[str, Any], adopted: bool, managed_by: str | None = None
+) -> dict[str, Any]:
     """State: what the API says, with the user's own inputs kept as given (the API has no update)."""
     return {
         "snapshot_id": snap.id,
@@ -133,6 +142,7 @@ def _outputs(snap: SnapshotModel, props: dict[str, Any], adopted: bool) -> dict[
         "created_at": snap.created_at,
         "wait_timeout": props.get("wait_timeout"),
         "adopted": bool(props.get("adopted", adopted)),
+        "managed_by": props.get("managed_by", managed_by),
     }
 
 
@@ -141,6 +151,8 @@ class _SnapshotProvider(_provider._Provider):
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs, failures = check_snapshot_inputs(news)
+        if isinstance(news.get(STACK), str):
+            inputs[STACK] = news[STACK]
         return CheckResult(inputs, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -152,9 +164,10 @@ class _SnapshotProvider(_provider._Provider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         args = _Inputs.of(props)
         assert args.server_id is not None and args.name is not None  # required: check refused it otherwise
+        stack = props.get(STACK) if isinstance(props.get(STACK), str) else None
         try:
             snap, adopted = take_snapshot(
-                _provider.client(), args.server_id, args.name, args.description, timeout=args.timeout
+                _provider.client(), args.server_id, args.name, args.description, timeout=args.timeout, owner=stack
             )
         except SnapshotLimitError as e:
             raise e.with_hint(
@@ -167,7 +180,9 @@ class _SnapshotProvider(_provider._Provider):
                 f"snapshot {args.name!r} by name and keeps waiting (raise wait_timeout if this happens often).",
                 e.last_seen,
             ) from None
-        return CreateResult(str(snap.id), _outputs(snap, props, adopted))
+        owner = owner_of(snap)
+        managed_by = owner if adopted and owner is not None and owner != stack else None
+        return CreateResult(str(snap.id), _outputs(snap, props, adopted, managed_by))
 
     @_provider.plain_errors
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -200,6 +215,9 @@ class _SnapshotProvider(_provider._Provider):
 
     @_provider.plain_errors
     def delete(self, id_: str, props: dict[str, Any]) -> None:
+        if props.get("managed_by"):  # adopted from the stack that took it: that stack deletes it
+            log.warning("snapshot %s is left in place: stack %s took it and manages it", id_, props["managed_by"])
+            return
         args = _Inputs.of(props)
         delete_snapshot(_provider.client(), _snapshot_id(id_), args.server_id, timeout=args.timeout)
 
@@ -246,6 +264,9 @@ class Snapshot(pulumi.dynamic.Resource, module="vpsorg", name="Snapshot"):
     """The ``wait_timeout`` input, as given."""
     adopted: pulumi.Output[bool]
     """True when an existing snapshot of the same name was taken under management instead of a new one made."""
+    managed_by: pulumi.Output[str | None]
+    """The other stack that took the snapshot, when this resource adopted it from that stack: destroy then leaves
+    it in place (that stack deletes it). None when this stack took it, or it was not taken by a stack."""
 
     @overload
     def __init__(self, resource_name: str, args: SnapshotArgs, opts: pulumi.ResourceOptions | None = None) -> None: ...
@@ -278,6 +299,7 @@ class Snapshot(pulumi.dynamic.Resource, module="vpsorg", name="Snapshot"):
         self._register(resource_name, _provider.resource_props("Snapshot", args, kwargs, INPUTS, OUTPUTS), opts)
 
     def _register(self, resource_name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None) -> None:
+        props[STACK] = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
         super().__init__(_SnapshotProvider(), resource_name, props, opts)
 
     @staticmethod

@@ -374,3 +374,59 @@ def test_get_reads_by_id():
     recorder = run_program(program)
     [res] = recorder.resources
     assert res.resource_id == "801" and res.typ == SNAPSHOT_TYPE
+
+
+def _taken_by(api, stack: str | None, name: str = "shared") -> int:
+    description = f"by hand [pulumi stack: {stack}]" if stack else "by hand"
+    body = f'{{"server_id": 12345, "name": "{name}", "description": "{description}"}}'.encode()
+    api.emu.handle("POST", "/api/v1/snapshots/", f"Bearer {TOKEN}", body)
+    api.emu.complete_all()
+    return api.emu.snapshots()[-1]["id"]
+
+
+def test_a_create_writes_its_stack_into_the_description_vpsorg_keeps(host, api, snap_props):
+    _, outs = _create(host, snap_props, server_id=12345, name="n", description="before", stack="org/proj/dev")
+    [post] = api.emu.requests("POST", "/api/v1/snapshots/")
+    assert post["json"]["description"] == "before [pulumi stack: org/proj/dev]"
+    assert outs["description"] == "before" and outs.get("managed_by") is None
+
+
+def test_destroy_leaves_a_snapshot_adopted_from_another_stack(host, api, snap_props):
+    theirs = _taken_by(api, "org/proj/prod")
+    id_, outs = _create(host, snap_props, server_id=12345, name="shared", stack="org/proj/dev")
+    assert id_ == str(theirs) and outs["adopted"] is True and outs["managed_by"] == "org/proj/prod"
+    _, refreshed = host.read(U, id_, outs)
+    assert refreshed["managed_by"] == "org/proj/prod"
+    host.delete(U, id_, refreshed)
+    assert api.emu.requests("DELETE") == [] and [s["id"] for s in api.emu.snapshots()] == [theirs]
+
+
+@pytest.mark.parametrize("maker", ["org/proj/dev", None], ids=["this stack, an interrupted run", "by hand"])
+def test_destroy_deletes_an_adopted_snapshot_no_other_stack_manages(host, api, snap_props, maker):
+    left = _taken_by(api, maker)
+    id_, outs = _create(host, snap_props, server_id=12345, name="shared", stack="org/proj/dev")
+    assert id_ == str(left) and outs["adopted"] is True and outs.get("managed_by") is None
+    host.delete(U, id_, outs)
+    assert api.emu.snapshots() == []
+
+
+def test_get_of_an_id_that_does_not_exist_fails_naming_it(host, api, snap_props):
+    with pytest.raises(grpc.RpcError) as e:
+        host.read(U, "99999", {}, inputs=snap_props())
+    assert "Snapshot 99999 does not exist" in _error(e)
+
+
+def test_refresh_keeps_a_snapshot_an_incomplete_list_lacks(snap_props):
+    emulator = Emulator(token=TOKEN, snapshot_seconds=0, page_size=2)
+    server = serve(emulator)
+    h = ProviderHost()
+    try:
+        h.configure({"vpsorg:token": TOKEN, "vpsorg:endpoint": server.endpoint})
+        made = [_create(h, snap_props, server_id=sid, name=f"s{i}") for i, sid in enumerate([12345, 12346, 12347])]
+        emulator.inject(ignore_server_filter=True)  # the API now pages every server's snapshots for any server
+        emulator.handle("DELETE", "/api/v1/snapshots/801/", f"Bearer {TOKEN}", b"")  # gone, or shifted away?
+        rid, outs = h.read(U, made[0][0], made[0][1])
+    finally:
+        h.close()
+        server.close()
+    assert rid == made[0][0] and outs["snapshot_id"] == 801  # not dropped on an absence that proves nothing
