@@ -567,3 +567,18 @@ def test_the_error_tree_is_the_one_openai_readers_expect():
         assert issubclass(cls, APIStatusError)
     assert issubclass(SnapshotLimitError, BadRequestError) and issubclass(APIError, VpsorgError)
     assert not issubclass(ConfigurationError, APIError)
+
+
+@pytest.mark.parametrize("bad", [-5, 0, True, "801", 2**60], ids=["negative", "zero", "true", "a string", "huge"])
+def test_an_id_from_the_api_that_is_not_a_whole_number_from_1_is_refused(client, mock, bad):
+    mock.get("/snapshots/").respond(200, json={"results": [{"id": bad, "name": "n", "status": "completed"}]})
+    with pytest.raises(APIResponseValidationError, match="at results.0.id"):
+        client.list_snapshots()
+
+
+def test_a_read_age_that_is_not_a_number_is_a_configuration_error(monkeypatch):
+    from pulumi_vpsorg import listing
+
+    monkeypatch.setenv("VPSORG_READ_MAX_AGE", "abc")
+    with pytest.raises(ConfigurationError, match="VPSORG_READ_MAX_AGE must be a number of seconds"):
+        listing.read_since(Client(TOKEN, transport=httpx.MockTransport(lambda r: httpx.Response(500))), 1)

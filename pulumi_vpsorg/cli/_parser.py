@@ -166,7 +166,7 @@ class _Groups:
         )
         self.limit = parser(add_help=False)
         self.limit.add_argument(
-            "--timeout", type=_duration, default=300.0, help="how long the command may take in all (default 5m)"
+            "--timeout", type=_duration, default=120.0, help="how long the command may take in all (default 2m)"
         )
         self.server = parser(add_help=False)
         self.server.add_argument(
