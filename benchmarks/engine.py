@@ -17,7 +17,7 @@ import tempfile
 import textwrap
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "e2e"))
-from _pulumi import TOKEN, project, pulumi_bin, tools_dir  # noqa: E402
+from _pulumi import TOKEN, project, pulumi_bin  # noqa: E402
 
 from pulumi_vpsorg.emulator import Emulator, serve  # noqa: E402
 
@@ -55,7 +55,7 @@ def main() -> None:
     args = p.parse_args()
     cli = pulumi_bin()
     root = tempfile.mkdtemp(prefix="vpsorg-engine-bench-")
-    tools = tools_dir(os.path.join(root, "tools"), cli)
+    tools = cli
     print(
         f"pulumi CLI {cli}; {os.cpu_count()} CPUs "
         f"(engine default --parallel = 4 x CPUs = {4 * (os.cpu_count() or 1)}); "

@@ -25,14 +25,14 @@ step "Emulator running at $VPSORG_ENDPOINT"
 vpsorg servers
 
 step "1. Before the deploy: snapshot web-server-01 (12345) and wait until it is completed"
-snapshot_id=$(vpsorg snapshots create --server-id 12345 --name pre-deploy-demo \
+snapshot_id=$(vpsorg snapshots create --server 12345 --name pre-deploy-demo \
   --description "before release 42" --json | python -c 'import json, sys; print(json.load(sys.stdin)["id"])')
 
 step "2. The deploy went wrong. The snapshots of the server:"
-vpsorg snapshots list --server-id 12345
+vpsorg snapshots list --server 12345
 
 step "3. Roll back to the newest completed snapshot (--yes: no terminal in CI)"
-vpsorg rollback --server-id 12345 --yes
+vpsorg rollback --server 12345 --yes
 
 step "4. Clean up: delete snapshot $snapshot_id"
 vpsorg snapshots delete "$snapshot_id" --yes

@@ -27,6 +27,7 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Up
 
 from . import _provider
 from ._deadline import deadline, remaining
+from ._program import end_quietly_when_cancelled
 from ._provider import Field
 from .client import Client
 from .errors import VpsorgError
@@ -261,4 +262,5 @@ class SnapshotRestore(pulumi.dynamic.Resource, module="vpsorg", name="SnapshotRe
         :param opts: resource options.
         """
         props = _provider.resource_props("SnapshotRestore", args, kwargs, INPUTS, OUTPUTS)
+        end_quietly_when_cancelled()
         super().__init__(_RestoreProvider(), resource_name, props, opts)

@@ -29,6 +29,7 @@ import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from . import _provider, listing
+from ._program import end_quietly_when_cancelled
 from ._provider import Field
 from .errors import NotFoundError, SnapshotLimitError, VpsorgError, WaitTimeoutError
 from .models import Snapshot as SnapshotModel
@@ -300,6 +301,7 @@ class Snapshot(pulumi.dynamic.Resource, module="vpsorg", name="Snapshot"):
 
     def _register(self, resource_name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None) -> None:
         props[STACK] = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
+        end_quietly_when_cancelled()
         super().__init__(_SnapshotProvider(), resource_name, props, opts)
 
     @staticmethod

@@ -581,3 +581,26 @@ def test_the_limit_hint_names_the_server_and_the_series(run, api):
     proc = run("snapshots", "create", "--server", "12345", "--name", "pre-deploy-5")
     assert proc.returncode == 1
     assert "vpsorg snapshots prune --server 12345 --keep 4 --name-prefix pre-deploy- --yes" in proc.stderr
+
+
+def test_o_json_is_json_and_o_wide_adds_columns(run, api):
+    run("snapshots", "create", "--server", "12345", "--name", "n", "--description", "before the upgrade")
+    assert json.loads(run("snapshots", "list", "-o", "json").stdout) == json.loads(
+        run("snapshots", "list", "--json").stdout
+    )
+    wide = run("snapshots", "list", "-o", "wide").stdout.splitlines()
+    assert wide[0].split()[-1] == "DESCRIPTION" and wide[1].split()[-1] == "before_the_upgrade"
+    assert run("servers", "get", "12345", "-o", "wide").stdout.split()[5:7] == ["HOSTNAME", "PLAN"]
+    assert json.loads(run("servers", "get", "web-server-01", "-o", "json").stdout)["id"] == 12345
+
+
+def test_listing_the_snapshots_of_a_server_that_does_not_exist_says_so(run, api):
+    proc = run("snapshots", "list", "--server", "99999")
+    assert proc.returncode == ExitStatus.ERROR and "Server 99999 does not exist" in _one_line_error(proc)
+
+
+def test_rollback_names_the_server_once(run, api):
+    run("snapshots", "create", "--server", "12345", "--name", "good")
+    proc = run("rollback", "--server", "12345", "--dry-run")
+    [line] = [x for x in proc.stderr.splitlines() if "would restore" in x]
+    assert line.count("12345") == 1, line

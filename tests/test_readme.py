@@ -14,6 +14,7 @@ from _consts import TOKEN
 from _engine import run_program
 
 from pulumi_vpsorg.cli import _parser
+from pulumi_vpsorg.emulator import Emulator, serve
 
 README = open(os.path.join(os.path.dirname(__file__), "..", "README.md")).read()
 BLOCKS = re.findall(r"```(\w+)\n(.*?)```", README, re.S)
@@ -36,27 +37,41 @@ def test_python_blocks(code, api, monkeypatch):
         exec(compile(code, "README.md", "exec"), {})
 
 
-def test_all_python_blocks_were_collected():
-    assert len(_python("python")) == 6
+def test_every_code_block_is_collected():
+    """No block escapes the pattern the tests above use (an indented fence, a missing newline)."""
+    assert len(BLOCKS) == README.count("```") // 2
 
 
-def test_shell_blocks(api):
+def _shell_blocks() -> list[str]:
+    return [code for k, code in BLOCKS if k == "bash" and "vpsorg " in code]
+
+
+@pytest.mark.parametrize("code", _shell_blocks(), ids=lambda code: code.strip().splitlines()[0][:40])
+def test_each_shell_block_runs_on_its_own_on_a_fresh_emulator(code):
+    """A reader runs a block after `vpsorg emulator`, not after the blocks above it: each gets a new emulator."""
+    emulator = Emulator(snapshot_seconds=0, restore_seconds=0)
+    server = serve(emulator)
     env = {
         **os.environ,
         "VPSORG_TOKEN": TOKEN,
-        "VPSORG_ENDPOINT": api.endpoint,
+        "VPSORG_ENDPOINT": server.endpoint,
         "CI_PIPELINE_ID": "42",
         "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"],
     }
-    ran = 0
-    for code in _python("bash"):
+    try:
         for line in code.strip().splitlines():
             assert line.startswith(KNOWN_SHELL), line
             if line.startswith("vpsorg "):
-                proc = subprocess.run(line.split("#")[0], shell=True, env=env, capture_output=True, text=True)
+                proc = subprocess.run(line.split("  #")[0], shell=True, env=env, capture_output=True, text=True)
                 assert proc.returncode == 0, (line, proc.stderr)
-                ran += 1
-    assert ran == 12
+    finally:
+        server.close()
+
+
+def test_every_shell_line_is_one_a_reader_can_run():
+    for code in (c for k, c in BLOCKS if k == "bash"):
+        for line in code.strip().splitlines():
+            assert line.startswith(KNOWN_SHELL), line
 
 
 def test_usage_lines_parse():
@@ -80,6 +95,7 @@ def test_usage_lines_parse():
                 "LOC": "us-west",
                 "TOKEN": "t",
                 "SHELL": "bash",
+                "json|table|wide": "wide",
             }.get(w, w)
             for w in words[1:]
         ]

@@ -430,3 +430,11 @@ def test_refresh_keeps_a_snapshot_an_incomplete_list_lacks(snap_props):
         h.close()
         server.close()
     assert rid == made[0][0] and outs["snapshot_id"] == 801  # not dropped on an absence that proves nothing
+
+
+def test_a_program_under_mocks_keeps_pythons_sigint_handler():
+    """Only a program the real engine runs ends quietly on SIGINT (see `_program`); tests keep Ctrl-C as it was."""
+    import signal
+
+    run_program(lambda: Snapshot("s", server_id=12345, name="n"))
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

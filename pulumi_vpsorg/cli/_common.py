@@ -67,6 +67,8 @@ def server_id(api: Client, ref: int | str) -> int:
     return ref if isinstance(ref, int) else find_server(api, ref).id
 
 
-def describe(snap: Snapshot) -> str:
-    server = f"server {snap.server_id} ({snap.server.name})" if snap.server and snap.server.name else "its server"
-    return f"snapshot {snap.id} {snap.name!r} of {server}, taken {snap.created_at or 'at an unknown time'}"
+def describe(snap: Snapshot, *, server: bool = True) -> str:
+    """``snapshot 801 'name' of server 12345 (web-01), taken ...``; without ``server`` when the sentence names it."""
+    of = f"server {snap.server_id} ({snap.server.name})" if snap.server and snap.server.name else "its server"
+    taken = snap.created_at or "at an unknown time"
+    return f"snapshot {snap.id} {snap.name!r}{f' of {of}' if server else ''}, taken {taken}"

@@ -30,6 +30,8 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
     try:
         _check_options(parser, argv)
         args = parser.parse_args(argv)
+        if getattr(args, "output", None) == "json":
+            args.json = True  # -o json is --json
     except Exit as e:
         return e.status
     with _logging(env, getattr(args, "verbose", False)), _sigterm_interrupts():
@@ -77,7 +79,7 @@ def _run(args: argparse.Namespace, env: Environment) -> int:
 def _check_options(parser: argparse.ArgumentParser, argv: list[str]) -> None:
     """An unknown option is reported as itself (with the nearest known one), not as a missing required one."""
     known = {w for words in tree(parser).values() for w in words if w.startswith("-")} | {"-h", "-v", "-q", "-y"}
-    known |= {"--help", "--version"}
+    known |= {"--help", "--version", "-o"}
     for word in argv:
         if word == "--":
             return

@@ -12,6 +12,7 @@ from ._env import Environment
 
 SNAPSHOT_COLUMNS = ["ID", "SERVER_ID", "SERVER_NAME", "NAME", "STATUS", "SIZE_MB", "CREATED"]
 SERVER_COLUMNS = ["ID", "NAME", "STATUS", "LOCATION", "IP"]
+_WIDE = {"snapshot": ["DESCRIPTION"], "server": ["HOSTNAME", "PLAN", "OS", "CREATED"]}
 
 
 def snapshot_json(snap: Snapshot, **extra: Any) -> dict[str, Any]:
@@ -28,12 +29,20 @@ def _cell(value: Any) -> str:
     return "_".join(text.split())
 
 
-def snapshot_row(s: Snapshot) -> list[Any]:
-    return [s.id, s.server_id, s.server.name if s.server else None, s.name, s.status, s.size_mb, s.created_at]
+def snapshot_row(s: Snapshot, wide: bool = False) -> list[Any]:
+    row = [s.id, s.server_id, s.server.name if s.server else None, s.name, s.status, s.size_mb, s.created_at]
+    return row + [s.description] if wide else row
 
 
-def server_row(s: Server) -> list[Any]:
-    return [s.id, s.name, s.status, s.location, s.ip_address]
+def server_row(s: Server, wide: bool = False) -> list[Any]:
+    row = [s.id, s.name, s.status, s.location, s.ip_address]
+    named = [(x or {}).get("name") for x in (s.plan, s.os)]
+    return row + [s.hostname, *named, s.created_at] if wide else row
+
+
+def columns(kind: str, wide: bool) -> list[str]:
+    """The table's columns for ``kind`` (``snapshot`` or ``server``), with ``-o wide``'s extra ones."""
+    return (SNAPSHOT_COLUMNS if kind == "snapshot" else SERVER_COLUMNS) + (_WIDE[kind] if wide else [])
 
 
 def table(rows: Sequence[Sequence[Any]], headers: list[str], *, header: bool = True) -> str:
@@ -44,16 +53,18 @@ def table(rows: Sequence[Sequence[Any]], headers: list[str], *, header: bool = T
 
 
 def show(env: Environment, args: argparse.Namespace, items: Sequence[Any], kind: str) -> None:
-    """A list as JSON (``--json``), ids (``-q``) or a table (``--no-header`` drops its first line)."""
+    """A list as JSON (``--json``, ``-o json``), ids (``-q``) or a table (``-o wide``: more columns; ``--no-header``
+    drops its first line)."""
     snapshots = kind == "snapshot"
+    wide = getattr(args, "output", None) == "wide"
     if getattr(args, "json", False):
         env.dump([snapshot_json(i) if snapshots else server_json(i) for i in items])
     elif getattr(args, "quiet", False):
         for item in items:
             env.print(str(item.id))
     elif items:
-        rows = [snapshot_row(i) if snapshots else server_row(i) for i in items]
-        env.print(table(rows, SNAPSHOT_COLUMNS if snapshots else SERVER_COLUMNS, header=not args.no_header))
+        rows = [snapshot_row(i, wide) if snapshots else server_row(i, wide) for i in items]
+        env.print(table(rows, columns(kind, wide), header=not args.no_header))
     elif not args.no_header:
         env.say(f"No {kind}s.")
 

@@ -182,7 +182,13 @@ class _Groups:
     @staticmethod
     def _outputs(p: argparse.ArgumentParser, *, table: bool) -> None:
         form = p.add_mutually_exclusive_group()
-        form.add_argument("--json", action="store_true", help="print JSON on stdout")
+        form.add_argument(
+            "-o",
+            "--output",
+            choices=["json", "table", "wide"] if table else ["json", "text"],
+            help="json, or " + ("a table (default) or a wide one (more columns)" if table else "text (default)"),
+        )
+        form.add_argument("--json", action="store_true", help="print JSON on stdout (the same as -o json)")
         form.add_argument("-q", "--quiet", action="store_true", help="print only ids, one per line")
         if table:
             p.add_argument("--no-header", action="store_true", help="leave out the table's header line")

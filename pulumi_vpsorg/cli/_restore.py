@@ -57,11 +57,14 @@ def cmd_rollback(args: argparse.Namespace, env: Environment) -> int:
         except VpsorgError as e:
             raise VpsorgError(f"Server {server.id} ({server.name}): {e}") from None
         if args.dry_run:
-            env.say(f"Rollback of server {server.id} ({server.name}) would restore {describe(snap)}; nothing sent.")
+            env.say(
+                f"Rollback of server {server.id} ({server.name}) would restore {describe(snap, server=False)}; "
+                "nothing sent."
+            )
             if args.json:
                 env.dump({"dry_run": True, "snapshot": snap.model_dump(mode="json", exclude_unset=True)})
             return ExitStatus.SUCCESS
-        env.say(f"Rolling back server {server.id} ({server.name}) to {describe(snap)}.")
+        env.say(f"Rolling back server {server.id} ({server.name}) to {describe(snap, server=False)}.")
         return _restore(args, env, api, snap)
 
 

@@ -6,7 +6,7 @@ import argparse
 
 from ._common import client, find_server
 from ._env import Environment, ExitStatus
-from ._output import SERVER_COLUMNS, server_json, server_row, show, show_one
+from ._output import columns, server_json, server_row, show, show_one
 
 
 def cmd_list(args: argparse.Namespace, env: Environment) -> int:
@@ -19,5 +19,6 @@ def cmd_list(args: argparse.Namespace, env: Environment) -> int:
 def cmd_get(args: argparse.Namespace, env: Environment) -> int:
     with client(args) as api:
         server = find_server(api, args.server)
-    show_one(env, args, server_json(server), server.id, (server_row(server), SERVER_COLUMNS))
+    wide = args.output == "wide"
+    show_one(env, args, server_json(server), server.id, (server_row(server, wide), columns("server", wide)))
     return ExitStatus.SUCCESS

@@ -10,14 +10,14 @@ from ..errors import WaitTimeoutError
 from ..models import Snapshot, snapshot_name_problem
 from ..operations import SNAPSHOT_LIMIT, delete_snapshot, take_snapshot
 from ..wait import wait_for_snapshot
-from ._common import client, confirm, describe, find_snapshot, find_unless_ignored, server_id
+from ._common import client, confirm, describe, find_server, find_snapshot, find_unless_ignored, server_id
 from ._env import Environment, ExitStatus, Refused
-from ._output import SNAPSHOT_COLUMNS, Progress, show, show_one, snapshot_json, snapshot_row
+from ._output import Progress, columns, show, show_one, snapshot_json, snapshot_row
 
 
 def cmd_list(args: argparse.Namespace, env: Environment) -> int:
     with client(args) as api:
-        sid = server_id(api, args.server) if args.server is not None else None
+        sid = find_server(api, args.server).id if args.server is not None else None  # one that is not there: exit 1
         snaps = api.list_snapshots(server_id=sid)
     snaps = [s for s in snaps if args.name in (None, s.name) and args.status in (None, s.status)]
     show(env, args, snaps, "snapshot")
@@ -27,7 +27,8 @@ def cmd_list(args: argparse.Namespace, env: Environment) -> int:
 def cmd_get(args: argparse.Namespace, env: Environment) -> int:
     with client(args) as api:
         snap = find_snapshot(api, args.id)
-    show_one(env, args, snapshot_json(snap), snap.id, (snapshot_row(snap), SNAPSHOT_COLUMNS))
+    wide = args.output == "wide"
+    show_one(env, args, snapshot_json(snap), snap.id, (snapshot_row(snap, wide), columns("snapshot", wide)))
     return ExitStatus.SUCCESS
 
 

@@ -1,9 +1,9 @@
 """Run real `pulumi` commands on a copy of an example project, with a local file backend and no network.
 
-The CLI comes from ``scripts/pulumi-cli`` (built once from its Go modules, cached outside the repo); the Python
-language host is ``langhost.py`` beside this file (see its docstring for why); the dynamic-provider plugin
-``pulumi-resource-pulumi-python`` is Pulumi's own script. Every project runs on this repository's venv: its
-Pulumi.yaml gets ``runtime.options.virtualenv`` set to it, as a user's would.
+The CLI and Pulumi's real Python language host come from ``scripts/pulumi-cli`` (built once, cached outside the
+repo), or from a `pulumi` already on PATH; the dynamic-provider plugin ``pulumi-resource-pulumi-python`` is
+Pulumi's own script. Every project runs on this repository's venv: its Pulumi.yaml gets
+``runtime.options.virtualenv`` set to it, as a user's would.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import stat
 import subprocess
 import sys
 import time
@@ -30,33 +29,24 @@ class CLIUnavailable(RuntimeError):
 
 
 def pulumi_bin() -> str:
-    """The directory holding the built `pulumi` (``VPSORG_PULUMI_BIN``, else ``scripts/pulumi-cli``)."""
+    """The directory holding `pulumi` and its Python language host: ``VPSORG_PULUMI_BIN``; else the `pulumi` on
+    PATH when its `pulumi-language-python` is found too (a user's own install, used as it is); else the one
+    ``scripts/pulumi-cli`` builds (the CLI and Pulumi's real Python host, cached outside the repo)."""
     given = os.environ.get("VPSORG_PULUMI_BIN")
     if given:
         return given
+    on_path = shutil.which("pulumi")
+    if on_path and (
+        os.path.exists(os.path.join(os.path.dirname(on_path), "pulumi-language-python"))
+        or shutil.which("pulumi-language-python")
+    ):
+        return os.path.dirname(os.path.realpath(on_path))
     proc = subprocess.run([os.path.join(REPO, "scripts", "pulumi-cli")], capture_output=True, text=True)
     if proc.returncode != 0:
         raise CLIUnavailable(
             proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "scripts/pulumi-cli failed"
         )
     return proc.stdout.strip().splitlines()[-1]
-
-
-def tools_dir(where: str, cli_bin: str) -> str:
-    """A folder for PATH laid out as a Pulumi release: `pulumi` with its plugins beside it, our language host
-    wrapper among them (it runs on this venv's Python)."""
-    os.makedirs(where, exist_ok=True)
-    for name in os.listdir(cli_bin):
-        source, target = os.path.join(cli_bin, name), os.path.join(where, name)
-        try:
-            os.link(source, target)
-        except OSError:
-            shutil.copy2(source, target)
-    wrapper = os.path.join(where, "pulumi-language-python")
-    with open(wrapper, "w") as f:
-        f.write(f'#!/bin/sh\nexec "{sys.executable}" "{os.path.join(REPO, "tests", "e2e", "langhost.py")}" "$@"\n')
-    os.chmod(wrapper, os.stat(wrapper).st_mode | stat.S_IEXEC)
-    return where
 
 
 @dataclass

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _pulumi import TOKEN, CLIUnavailable, Project, project, pulumi_bin, tools_dir  # noqa: E402
+from _pulumi import TOKEN, CLIUnavailable, Project, project, pulumi_bin  # noqa: E402
 
 from pulumi_vpsorg.emulator import Emulator, EmulatorServer, serve  # noqa: E402
 
@@ -27,8 +27,9 @@ def cli_bin() -> str:
 
 
 @pytest.fixture(scope="session")
-def tools(tmp_path_factory: pytest.TempPathFactory, cli_bin: str) -> str:
-    return tools_dir(str(tmp_path_factory.mktemp("tools")), cli_bin)
+def tools(cli_bin: str) -> str:
+    """The folder put first on PATH: the CLI's own, with its language host and plugins beside it."""
+    return cli_bin
 
 
 class Live:

@@ -302,3 +302,103 @@ def test_a_description_change_updates_in_place_and_keeps_the_snapshot(live, make
     assert len(live.calls()) == calls  # the update sent nothing to VPS.org
     assert [s["id"] for s in live.emu.snapshots()] == [snap["id"]]
     assert proj.outputs()["description"] == "the good one"
+
+
+# ----- what a user reads when `pulumi up` fails -------------------------------------------------------------------
+
+MAX_FAILURE_LINES = 40  # the whole output of a failed `pulumi up` of one snapshot: the problem, briefly
+
+
+def _failure(result) -> str:
+    assert result.code != 0, result.output
+    assert "KeyboardInterrupt" not in result.output, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) <= MAX_FAILURE_LINES, f"{len(lines)} lines:\n{result.output}"
+    return result.output
+
+
+def test_a_failed_up_shows_the_problem_first_and_briefly(live, make_project):
+    proj = make_project("snapshot-before-upgrade", endpoint=live.endpoint, token="vps_wrong_token")
+    said = _failure(proj.up(check=False))
+    assert "returned HTTP 401: Invalid token" in said and "vps_wrong_token" not in said
+
+    proj.config("vpsorg:token", TOKEN, secret=True)
+    proj.config("serverId", "99999")
+    said = _failure(proj.up(check=False))
+    assert "Server 99999 does not exist" in said
+
+    proj.config("serverId", "12346")
+    for i in range(5):
+        _completed_snapshot(live, 12346, f"manual-{i}")
+    said = _failure(proj.up(check=False))
+    assert "Server 12346 already has 5 of its 5 snapshots" in said
+
+
+GET_MISSING = textwrap.dedent(
+    """
+    import pulumi
+    from pulumi_vpsorg import Snapshot
+
+    pulumi.export("name", Snapshot.get("missing", pulumi.Config().require("id")).name)
+    """
+)
+
+
+def test_get_of_an_id_that_does_not_exist_fails_naming_it(live, make_project):
+    proj = make_project("getter", program=GET_MISSING, endpoint=live.endpoint)
+    proj.config("id", "99999")
+    said = _failure(proj.up(check=False))
+    assert "Snapshot 99999 does not exist" in said
+    proj.config("id", str(_completed_snapshot(live, 12345, "known")))
+    proj.up()
+    assert proj.outputs()["name"] == "known"
+
+
+def test_refresh_uses_the_token_stored_by_the_last_up_until_the_next_up(live, make_project):
+    """What README says about rotating a token: refresh and destroy use the configuration stored by the last `up`."""
+    proj = make_project("snapshot-before-upgrade", endpoint=live.endpoint)
+    proj.up()
+
+    def refresh() -> set:
+        """The statuses VPS.org answered a refresh with (it makes one or two list calls)."""
+        before = len(live.calls())
+        proj.run("refresh", "--yes", check=False)
+        return {c["status"] for c in live.calls()[before:]}
+
+    proj.run("config", "rm", "vpsorg:token")
+    assert refresh() == {200}  # no token in config or environment: the stored one is still used
+    proj.config("vpsorg:token", "vps_the_new_one", secret=True)  # not one the emulator takes
+    assert refresh() == {200}  # still the stored one
+    calls = len(live.calls())
+    proj.up()  # nothing to change, so no API call: it stores the new configuration
+    assert len(live.calls()) == calls
+    assert refresh() == {401}  # from now on, the new token
+    proj.config("vpsorg:token", TOKEN, secret=True)
+    proj.up()
+    assert refresh() == {200}
+
+
+SHARED_NAME = textwrap.dedent(
+    """
+    import pulumi
+    from pulumi_vpsorg import Snapshot
+
+    snap = Snapshot("shared", server_id=12345, name="release-1")
+    pulumi.export("managed_by", snap.managed_by)
+    pulumi.export("adopted", snap.adopted)
+    """
+)
+
+
+def test_destroy_leaves_a_snapshot_another_stack_took(live, make_project):
+    first = make_project("first", program=SHARED_NAME, endpoint=live.endpoint)
+    first.up()
+    second = make_project("second", program=SHARED_NAME, endpoint=live.endpoint)
+    second.up()
+    [snap] = live.emu.snapshots()
+    assert snap["description"] == "[pulumi stack: organization/first/e2e]"
+    assert second.outputs() == {"managed_by": "organization/first/e2e", "adopted": True}
+    second.run("destroy", "--yes")
+    assert [s["id"] for s in live.emu.snapshots()] == [snap["id"]]
+    first.run("destroy", "--yes")
+    assert live.emu.snapshots() == []
