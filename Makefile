@@ -29,7 +29,7 @@ lint: $(STAMP)
 wheel: $(STAMP)
 	scripts/check-wheel $(BIN)/python
 
-# The real `pulumi` CLI against the emulator: builds the CLI once from Go modules (scripts/pulumi-cli), then reuses it.
+# The real `pulumi` CLI and Python language host against the emulator: built once (scripts/pulumi-cli), then reused.
 e2e: $(STAMP)
 	VPSORG_E2E=1 $(BIN)/python -m pytest tests/e2e
 

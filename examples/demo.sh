@@ -54,7 +54,7 @@ else
 The pulumi CLI is not on PATH, so this part is skipped. With it installed, run against this emulator:
   vpsorg emulator &                                   # prints http://127.0.0.1:8080/api/v1
   cd examples/snapshot-before-upgrade
-  export PULUMI_BACKEND_URL=file://$PWD/.state PULUMI_CONFIG_PASSPHRASE=demo VPSORG_TOKEN=vps_demo
+  mkdir -p .state && export PULUMI_BACKEND_URL=file://$PWD/.state PULUMI_CONFIG_PASSPHRASE=demo VPSORG_TOKEN=vps_demo
   pulumi stack init demo && pulumi config set vpsorg:endpoint http://127.0.0.1:8080/api/v1
   pulumi up --yes && pulumi destroy --yes
 TXT
