@@ -1,10 +1,15 @@
-"""Snapshots in one `pulumi up` under the real `pulumi` CLI, timed against one snapshot's time S.
+"""Fleets in one `pulumi up` under the real `pulumi` CLI and Python language host, timed against one snapshot's S.
 
-    python benchmarks/engine.py [--seconds 3] [--counts 1,20] [--parallel default,64]
+    python benchmarks/engine.py [--seconds 30,120] [--fleet 500/100] [--parallel 512] [--budgets default,off]
+                                [--checkpoints off,on]
 
-Each row: a fresh emulator (snapshots take S seconds), a fresh stack, one `pulumi up --skip-preview` creating N
-snapshots on up to 5 servers, then `pulumi destroy`. Printed: wall time of the up, wall / S, and the engine's
-parallelism. The CLI comes from scripts/pulumi-cli (built once from Go modules). Prints figures; asserts nothing.
+Each row: a fresh emulator on loopback (snapshots take S seconds), a fresh stack in a file backend, one
+`pulumi up --skip-preview --parallel P` creating N snapshots on the given number of servers, then
+`pulumi destroy`. Printed per row: the wall time of the up and wall / S; the API calls it made; the CPU of every
+process it started (the CLI, the language host, the program, the provider host); the peak RSS of the provider
+host. `checkpoints off` runs with PULUMI_SKIP_CHECKPOINTS=true (see docs/fleets.md for why that is safe with this
+provider); `budget off` sets vpsorg:maxRequestsPerSecond to 0 (unpaced), `default` leaves it unset (adaptive).
+The CLI comes from scripts/pulumi-cli. Prints figures; asserts nothing but that every snapshot was made, once.
 """
 
 from __future__ import annotations
@@ -12,9 +17,13 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import sys
 import tempfile
 import textwrap
+import threading
+import time
+from typing import Any
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "e2e"))
 from _pulumi import TOKEN, project, pulumi_bin  # noqa: E402
@@ -26,47 +35,98 @@ PROGRAM = textwrap.dedent(
     from pulumi_vpsorg import Snapshot
 
     for i in range({n}):
-        Snapshot(f"s{{i}}", server_id=12345 + i % 5, name=f"fleet-{{i}}")
+        Snapshot(f"s{{i}}", server_id=12345 + i % {servers}, name=f"fleet-{{i}}")
     """
 )
 
 
-def one(n: int, seconds: float, parallel: str, root: str, cli: str, tools: str) -> float:
-    emu = Emulator(token=TOKEN, snapshot_seconds=seconds)
+class ProviderRSS:
+    """The peak resident memory of the dynamic provider host, sampled from /proc while the up runs."""
+
+    def __init__(self) -> None:
+        self.peak_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.2):
+            for pid in (p for p in os.listdir("/proc") if p.isdigit()):
+                try:
+                    with open(f"/proc/{pid}/cmdline", "rb") as f:
+                        if b"pulumi.dynamic" not in f.read():
+                            continue
+                    with open(f"/proc/{pid}/status") as f:
+                        rss = next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+                    self.peak_mb = max(self.peak_mb, rss / 1024)
+                except (OSError, StopIteration, ValueError):
+                    continue
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return self.peak_mb
+
+
+def one(
+    n: int, servers: int, seconds: float, parallel: str, budget: str, checkpoints: str, root: str, cli: str
+) -> dict[str, Any]:
+    emu = Emulator(token=TOKEN, snapshot_seconds=seconds, servers=max(servers, 6))
     server = serve(emu)
     try:
-        proj = project(f"fleet-{n}-{parallel}", root, cli, tools, program=PROGRAM.format(n=n))
+        name = f"fleet-{n}-{seconds:g}-{budget}-{checkpoints}"
+        proj = project(name, root, cli, cli, program=PROGRAM.format(n=n, servers=servers))
         proj.config("vpsorg:endpoint", server.endpoint)
         proj.config("vpsorg:token", TOKEN, secret=True)
-        args = [] if parallel == "default" else ["--parallel", parallel]
-        up = proj.up(*args)
-        assert len(emu.snapshots()) == n and all(s["status"] == "completed" for s in emu.snapshots())
-        proj.run("destroy", "--yes")
-        return up.seconds
+        if budget == "off":
+            proj.config("vpsorg:maxRequestsPerSecond", "0")
+        env = {"PULUMI_SKIP_CHECKPOINTS": "true"} if checkpoints == "off" else {}
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        rss = ProviderRSS()
+        up = proj.up("--parallel", parallel, env=env, timeout=3600)
+        peak = rss.stop()
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        made = emu.snapshots()
+        assert len(made) == n and len({(s["server"]["id"], s["name"]) for s in made}) == n
+        calls = len(emu.log)
+        proj.run("destroy", "--yes", "--parallel", parallel, timeout=3600)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        return {"wall": up.seconds, "calls": calls, "cpu": cpu, "rss": peak}
     finally:
         server.close()
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--seconds", type=float, default=3.0, help="S: how long one emulated snapshot takes")
-    p.add_argument("--counts", default="1,20", help="numbers of snapshots, comma-separated")
-    p.add_argument("--parallel", default="default,64", help="engine --parallel values ('default' = none given)")
+    p.add_argument("--seconds", default="30,120", help="values of S, comma-separated")
+    p.add_argument("--fleet", default="500/100", help="N/servers, comma-separated")
+    p.add_argument("--parallel", default="512", help="the engine's --parallel")
+    p.add_argument("--budgets", default="default,off", help="default (adaptive) and/or off (unpaced)")
+    p.add_argument("--checkpoints", default="off,on", help="off (PULUMI_SKIP_CHECKPOINTS=true) and/or on")
     args = p.parse_args()
     cli = pulumi_bin()
     root = tempfile.mkdtemp(prefix="vpsorg-engine-bench-")
-    tools = cli
-    print(
-        f"pulumi CLI {cli}; {os.cpu_count()} CPUs "
-        f"(engine default --parallel = 4 x CPUs = {4 * (os.cpu_count() or 1)}); "
-        f"Python {platform.python_version()}; S = {args.seconds:g} s"
-    )
-    print("| N | servers | --parallel | up wall | wall / S |")
-    print("|---|---|---|---|---|")
-    for n in (int(x) for x in args.counts.split(",")):
-        for parallel in args.parallel.split(","):
-            wall = one(n, args.seconds, parallel, root, cli, tools)
-            print(f"| {n} | {min(n, 5)} | {parallel} | {wall:.2f} s | {wall / args.seconds:.2f} x S |", flush=True)
+    started = time.monotonic()
+    print(f"pulumi CLI {cli}; {os.cpu_count()} CPUs; Python {platform.python_version()}; {platform.platform()}")
+    print(f"command: python benchmarks/engine.py {' '.join(sys.argv[1:])}".rstrip())
+    print()
+    columns = ["N / servers", "S", "--parallel", "checkpoints", "budget", "up wall", "wall / S", "API calls"]
+    columns += ["CPU, all processes", "provider host peak RSS"]
+    print("| " + " | ".join(columns) + " |")
+    print("|" + "---|" * len(columns))
+    for fleet in args.fleet.split(","):
+        n, servers = (int(x) for x in fleet.split("/"))
+        for seconds in (float(x) for x in args.seconds.split(",")):
+            for checkpoints in args.checkpoints.split(","):
+                for budget in args.budgets.split(","):
+                    r = one(n, servers, seconds, args.parallel, budget, checkpoints, root, cli)
+                    print(
+                        f"| {n} / {servers} | {seconds:g} s | {args.parallel} | {checkpoints} | {budget} "
+                        f"| {r['wall']:.1f} s | {r['wall'] / seconds:.2f} | {r['calls']} | {r['cpu']:.1f} s "
+                        f"| {r['rss']:.0f} MB |",
+                        flush=True,
+                    )
+    print(f"\n(total {time.monotonic() - started:.0f} s)")
 
 
 if __name__ == "__main__":

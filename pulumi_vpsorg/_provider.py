@@ -73,7 +73,7 @@ def client() -> Client:
         return found
 
 
-def _rate(value: str | None) -> float:
+def _rate(value: str | None) -> float | None:
     try:
         return rate_limit(value)
     except ValueError as e:

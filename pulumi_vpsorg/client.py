@@ -208,8 +208,9 @@ class Client:
         max_retries: retries after the first attempt, for the calls that may be retried (429s: three times as many,
             since the shared budget slows every caller down after one).
         max_retry_after: the longest ``Retry-After`` honoured; a longer one fails at once with ``retry_after`` set.
-        max_requests_per_second: the process-wide request budget for this endpoint (see
-            :mod:`pulumi_vpsorg.budget`); None: ``VPSORG_MAX_RPS``, else 10; 0: unpaced.
+        max_requests_per_second: the ceiling of the process-wide request budget for this endpoint (see
+            :mod:`pulumi_vpsorg.budget`); None: ``VPSORG_MAX_RPS``, else none (the rate adapts from 10 a second);
+            0: unpaced.
         transport: an httpx transport (tests pass the emulator's in-process transport or respx); by default httpx's
             own, bounded by the deadline, with proxies from the environment (see :mod:`pulumi_vpsorg._transport`).
         sleep: how to wait between retries and for the budget (tests pass a recorder so they never wait).
@@ -423,13 +424,14 @@ class Client:
                 return err
             most = self.max_retries * (3 if isinstance(err, RateLimitError) else 1)
             delay = self.retry_delay(attempt, err) if attempt < most and _retryable(err, retry) else None
+            refused = isinstance(err, APIStatusError) and err.status_code in (429, 503)
+            if refused:  # every caller slows down, whether or not this one is retried
+                self.budget.refused(delay if delay is not None else backoff(attempt, self.backoff_base))
             if delay is None:
                 raise err
             log.info("retrying %s %s in %.2fs after: %s", method, _short(path), delay, err)
-            if isinstance(err, RateLimitError):
-                self.budget.refused(delay)  # every caller pauses; this retry waits for the budget in _attempt
-            else:
-                self._sleep(delay)
+            if not refused:
+                self._sleep(delay)  # a refusal's retry waits for the budget's pause in _attempt instead
             attempt += 1
 
     def _attempt(
@@ -450,9 +452,9 @@ class Client:
             )
         if not self._wait_for_budget():
             return APITimeoutError(
-                f"{method} {_short(path)} was not sent: the request budget ({self.budget.rate:g}/s) would not "
-                "let it go before the operation's time limit (wait_timeout). Raise vpsorg:maxRequestsPerSecond "
-                "(VPSORG_MAX_RPS) if VPS.org allows more, or wait_timeout.",
+                f"{method} {_short(path)} was not sent: the request budget ({self.budget.rate:.3g}/s now, slowed "
+                "by VPS.org's refusals, or capped by vpsorg:maxRequestsPerSecond) would not let it go before the "
+                "operation's time limit (wait_timeout). Raise the time limit, or the cap if VPS.org allows more.",
                 maybe_sent=False,
             )
         started = time.monotonic()
@@ -474,7 +476,7 @@ class Client:
                 maybe_sent=not isinstance(e, httpx.ConnectError),
             )
         log.debug("%s %s -> %s in %.3fs", method, _short(path), resp.status_code, time.monotonic() - started)
-        if resp.status_code != 429:
+        if resp.status_code not in (429, 503):
             self.budget.answered()
         if 200 <= resp.status_code < 300:
             return resp

@@ -44,6 +44,40 @@ def test_a_429_pauses_every_caller_and_halves_the_rate_once_per_pause():
     assert b.rate == 10  # recovers to the limit, never above it
 
 
+def test_without_a_ceiling_the_rate_grows_by_one_per_answer_until_a_refusal_then_by_one_a_second():
+    clock = Clock()
+    b = RequestBudget(None, clock=clock)
+    assert b.rate == 10
+    for _ in range(90):
+        b.answered()
+    assert b.rate == 100  # slow start: one request a second more for each answer
+    b.refused(1.0)
+    assert b.rate == 50 and b.threshold == 50
+    for _ in range(50):  # about a second of answers at 50 a second
+        b.answered()
+    assert 50.9 < b.rate < 51.1  # additive: one a second more per second
+
+
+def test_a_ceiling_is_never_passed_and_the_start_is_never_above_it():
+    clock = Clock()
+    assert RequestBudget(4, clock=clock).rate == 4
+    b = RequestBudget(25, clock=clock)
+    for _ in range(100):
+        b.answered()
+    assert b.rate == 25
+
+
+def test_a_503_slows_every_caller_as_a_429_does(monkeypatch):
+    monkeypatch.delenv("VPSORG_MAX_RPS")  # the default: adaptive, no ceiling
+    emu = Emulator(token=TOKEN)
+    sleeps: list[float] = []
+    api = Client(TOKEN, "http://emulator/api/v1", transport=emu.transport(), sleep=sleeps.append)
+    emu.inject(status=503, retry_after=2, method="GET")
+    api.list_servers()
+    assert api.budget.throttled == 1 and 5 <= api.budget.rate < 6  # halved from 10, then one answer
+    assert sleeps and 1.9 <= sleeps[0] <= 2.0  # everyone paused for its Retry-After
+
+
 def test_zero_is_unpaced_until_a_429_then_paced_at_half_what_was_sent():
     clock = Clock()
     b = RequestBudget(0, clock=clock)
@@ -57,7 +91,7 @@ def test_zero_is_unpaced_until_a_429_then_paced_at_half_what_was_sent():
     assert b.rate == 0  # recovered past 1,000 a second: unpaced again
 
 
-@pytest.mark.parametrize("value, rate", [(None, 10.0), ("", 10.0), ("2.5", 2.5), (0, 0.0), ("0", 0.0)])
+@pytest.mark.parametrize("value, rate", [(None, None), ("", None), ("2.5", 2.5), (0, 0.0), ("0", 0.0)])
 def test_rate_limit_setting(value, rate, monkeypatch):
     monkeypatch.delenv("VPSORG_MAX_RPS", raising=False)
     assert rate_limit(value) == rate

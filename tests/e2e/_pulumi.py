@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,6 +90,27 @@ class Project:
     def up(self, *args: str, **kw: Any) -> Result:
         return self.run("up", "--yes", "--skip-preview", *args, **kw)
 
+    def kill_mid_up(self, when: Callable[[], bool], *args: str, env: dict[str, str] | None = None) -> None:
+        """Start `pulumi up`, and once ``when()`` holds SIGKILL the CLI and every process it started (the language
+        host, the program, the provider host), as a CI runner that loses its machine would."""
+        cmd = ["pulumi", "up", "--yes", "--skip-preview", *args]
+        proc = subprocess.Popen(
+            cmd, cwd=self.dir, env={**self.env, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        try:
+            limit = time.monotonic() + 300
+            while not when():
+                if proc.poll() is not None:
+                    raise AssertionError(
+                        f"`{' '.join(cmd)}` ended (exit {proc.returncode}) before the point to kill it"
+                    )
+                if time.monotonic() > limit:
+                    raise AssertionError("the point to kill `pulumi up` never came")
+                time.sleep(0.01)  # polls the emulator's log: no event to wait on across processes
+        finally:
+            kill_tree(proc.pid)
+            proc.wait()
+
     def outputs(self) -> dict[str, Any]:
         return json.loads(self.run("stack", "output", "--json", "--show-secrets").stdout)
 
@@ -143,3 +166,28 @@ def _pin_virtualenv(path: str) -> None:
             out.append(line)
     with open(path, "w") as f:
         f.write("\n".join(out) + "\n")
+
+
+def kill_tree(pid: int) -> None:
+    """SIGSTOP ``pid`` and all its descendants (so none starts another), then SIGKILL them all."""
+    tree = [pid]
+    for parent in tree:  # grows as children are found
+        tree += [child for child, ppid in _parents().items() if ppid == parent and child not in tree]
+    for sig in (signal.SIGSTOP, signal.SIGKILL):
+        for member in tree:
+            try:
+                os.kill(member, sig)
+            except ProcessLookupError:
+                pass
+
+
+def _parents() -> dict[int, int]:
+    found = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    found[int(entry)] = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    return found

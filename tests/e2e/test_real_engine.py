@@ -402,3 +402,32 @@ def test_destroy_leaves_a_snapshot_another_stack_took(live, make_project):
     assert [s["id"] for s in live.emu.snapshots()] == [snap["id"]]
     first.run("destroy", "--yes")
     assert live.emu.snapshots() == []
+
+
+# ----- fleets without checkpoints: killed mid-up, the next `up` recovers everything, once --------------------------
+
+KILLED_FLEET = textwrap.dedent(
+    """
+    from pulumi_vpsorg import Snapshot
+
+    for i in range(24):
+        Snapshot(f"s{i}", server_id=12345 + i % 6, name=f"fleet-{i}")
+    """
+)
+
+
+@pytest.mark.parametrize("posts", [1, 12, 24], ids=["after the first POST", "half posted", "all posted"])
+def test_an_up_without_checkpoints_killed_mid_fleet_is_recovered_by_the_next_up(posts, live, make_project):
+    live.emu.snapshot_seconds = 3.0
+    proj = make_project("killed", program=KILLED_FLEET, endpoint=live.endpoint)
+    skip = {"PULUMI_SKIP_CHECKPOINTS": "true"}
+    proj.kill_mid_up(lambda: len(live.calls("POST", "/api/v1/snapshots/")) >= posts, "--parallel", "64", env=skip)
+    proj.run("cancel", "--yes")  # the killed CLI left its lock on the stack: what a user runs, as Pulumi says
+    proj.up("--parallel", "64")
+    made = live.emu.snapshots()
+    assert sorted(s["name"] for s in made) == sorted(f"fleet-{i}" for i in range(24))  # each once: no duplicate
+    in_state = proj.resources(":Snapshot")
+    assert len(in_state) == 24 and {r["outputs"]["snapshot_id"] for r in in_state} == {s["id"] for s in made}
+    assert all(s["status"] == "completed" for s in made)
+    proj.run("destroy", "--yes")
+    assert live.emu.snapshots() == []
