@@ -224,7 +224,7 @@ def test_token_never_appears(client, mock, caplog):
 def test_get_retries_5xx_with_capped_jittered_backoff(client, mock, sleeps):
     mock.get("/snapshots/").mock(
         side_effect=[
-            httpx.Response(503),
+            httpx.Response(504),
             httpx.Response(502),
             httpx.Response(500),
             httpx.Response(200, json={"results": []}),
