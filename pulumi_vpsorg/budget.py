@@ -24,6 +24,7 @@ from collections.abc import Callable
 RPS_ENV = "VPSORG_MAX_RPS"
 START_RPS = 10.0
 BURST = 10  # requests that may go at once after a quiet spell
+LOOKAHEAD = 0.25  # a caller takes a slot at most this far ahead; further, it asks again then
 _RECOVERY = 1.02
 _UNPACED_AGAIN = 1000.0
 
@@ -69,23 +70,28 @@ class RequestBudget:
         with self._lock:
             self.limit, self.rate, self.threshold = limit, _start(limit), math.inf
 
-    def reserve(self) -> tuple[float, int]:
-        """Take the next slot: how many seconds to wait for it (0: go now), and the number of pauses so far (one
-        begun while waiting means the slot is void: reserve again).
+    def reserve(self) -> tuple[float, bool, int]:
+        """Ask for the next slot: ``(wait, taken, pauses)``. ``taken``: the slot is this caller's, ``wait`` seconds
+        from now (0: go now), unless a pause begins meanwhile (``pauses`` changes: ask again). Not taken: sleep
+        ``wait`` and ask again; during a pause that is the rest of it, and a slot more than ``LOOKAHEAD`` away is
+        never taken, so that waiting callers take their turns at the rate of when they go, which grows meanwhile.
         """
         with self._lock:
             now = self._clock()
-            start = max(now, self.paused_until)
+            if self.paused_until > now:
+                return self.paused_until - now, False, self.pauses
             if not self.rate:
-                self._sent.append(start)
+                self._sent.append(now)
                 while self._sent and self._sent[0] < now - 1.0:
                     self._sent.popleft()
-                return start - now, self.pauses
+                return 0.0, True, self.pauses
             interval = 1.0 / self.rate
-            tat = max(self._tat, start)
-            slot = max(start, tat - interval * (BURST - 1))
+            tat = max(self._tat, now)
+            slot = max(now, tat - interval * (BURST - 1))
+            if slot - now > LOOKAHEAD:
+                return LOOKAHEAD, False, self.pauses
             self._tat = tat + interval
-            return slot - now, self.pauses
+            return slot - now, True, self.pauses
 
     def refused(self, pause: float) -> None:
         """A 429 or 503: every caller pauses ``pause`` seconds (its Retry-After, or the caller's backoff), and the
@@ -111,7 +117,11 @@ class RequestBudget:
                 self.rate = 0.0 if self.rate * _RECOVERY > _UNPACED_AGAIN else self.rate * _RECOVERY
                 return
             grown = self.rate + (1.0 if self.rate < self.threshold else 1.0 / self.rate)
-            self.rate = grown if self.limit is None else min(self.limit, grown)
+            grown = grown if self.limit is None else min(self.limit, grown)
+            now = self._clock()
+            if self._tat > now:  # the slots already handed out, spaced at the new rate from now on
+                self._tat = now + (self._tat - now) * self.rate / grown
+            self.rate = grown
 
 
 def _start(limit: float | None) -> float:

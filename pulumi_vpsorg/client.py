@@ -491,17 +491,17 @@ class Client:
     def _wait_for_budget(self) -> bool:
         """Wait for this request's turn in the process's budget; False when it would come after the deadline.
 
-        A 429 seen by anyone while waiting means a pause for everyone: the turn is taken again after it.
+        A pause begun by anyone's refusal while waiting voids a turn taken before it: the turn is asked for again.
         """
         while True:
-            wait, pauses = self.budget.reserve()
-            if wait <= 0:
+            wait, taken, pauses = self.budget.reserve()
+            if taken and wait <= 0:
                 return True
             left = remaining()
             if left is not None and wait >= left:
                 return False
             self._sleep(wait)
-            if self.budget.pauses == pauses:
+            if taken and self.budget.pauses == pauses:
                 return True
 
     def _build(

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from pulumi_vpsorg import Client, ConfigurationError, budget
-from pulumi_vpsorg.budget import BURST, RequestBudget, rate_limit
+from pulumi_vpsorg.budget import BURST, LOOKAHEAD, RequestBudget, rate_limit
 from pulumi_vpsorg.emulator import Emulator
 
 TOKEN = "vps_budget"
@@ -25,9 +25,9 @@ class Clock:
 def test_a_burst_then_one_request_per_interval():
     clock = Clock()
     b = RequestBudget(10, clock=clock)
-    waits = [b.reserve()[0] for _ in range(BURST + 3)]
-    assert waits[:BURST] == [0.0] * BURST
-    assert waits[BURST:] == pytest.approx([0.1, 0.2, 0.3])
+    asked = [b.reserve()[:2] for _ in range(BURST + 3)]
+    assert asked[:BURST] == [(0.0, True)] * BURST
+    assert asked[BURST:] == [(pytest.approx(0.1), True), (pytest.approx(0.2), True), (LOOKAHEAD, False)]
 
 
 def test_a_429_pauses_every_caller_and_halves_the_rate_once_per_pause():
@@ -36,9 +36,10 @@ def test_a_429_pauses_every_caller_and_halves_the_rate_once_per_pause():
     b.refused(2.0)
     b.refused(2.0)  # another caller's 429 from the same burst: the rate halves once
     assert b.rate == 5 and b.throttled == 2
-    assert b.reserve()[0] == pytest.approx(2.0)  # any caller, not only the refused one
-    assert b.reserve()[0] == pytest.approx(2.2)  # and no burst after the pause: one per 1/5 s
-    clock.now += 3
+    assert b.reserve()[:2] == (pytest.approx(2.0), False)  # any caller waits the pause out, then asks again
+    clock.now += 2
+    assert [b.reserve()[:2] for _ in range(2)] == [(0.0, True), (pytest.approx(0.2), True)]  # no burst after it
+    clock.now += 1
     for _ in range(40):
         b.answered()
     assert b.rate == 10  # recovers to the limit, never above it
@@ -78,13 +79,27 @@ def test_a_503_slows_every_caller_as_a_429_does(monkeypatch):
     assert sleeps and 1.9 <= sleeps[0] <= 2.0  # everyone paused for its Retry-After
 
 
+def test_a_slot_is_taken_at_the_rate_of_when_it_comes_not_of_when_it_was_asked_for():
+    """500 callers asking at once at 10 a second would otherwise hold slots 50 s ahead, however fast the rate grows."""
+    clock = Clock()
+    b = RequestBudget(None, clock=clock)
+    asked = [b.reserve() for _ in range(500)]
+    taken = [wait for wait, took, _ in asked if took]
+    assert len(taken) == BURST + 2 and max(taken) <= LOOKAHEAD  # the rest ask again in LOOKAHEAD
+    for _ in range(190):
+        b.answered()  # the burst answered: 200 a second now
+    clock.now += LOOKAHEAD
+    again = [b.reserve() for _ in range(500)]
+    assert sum(took for _, took, _ in again) > 40  # a quarter second at 200 a second, not at 10
+
+
 def test_zero_is_unpaced_until_a_429_then_paced_at_half_what_was_sent():
     clock = Clock()
     b = RequestBudget(0, clock=clock)
     assert [b.reserve()[0] for _ in range(100)] == [0.0] * 100
     b.refused(1.5)
     assert b.rate == 50  # 100 went out in the last second
-    assert b.reserve()[0] == pytest.approx(1.5)  # everyone pauses
+    assert b.reserve()[:2] == (pytest.approx(1.5), False)  # everyone pauses
     clock.now += 2
     for _ in range(400):
         b.answered()
