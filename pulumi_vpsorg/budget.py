@@ -72,24 +72,24 @@ class RequestBudget:
 
     def reserve(self) -> tuple[float, bool, int]:
         """Ask for the next slot: ``(wait, taken, pauses)``. ``taken``: the slot is this caller's, ``wait`` seconds
-        from now (0: go now), unless a pause begins meanwhile (``pauses`` changes: ask again). Not taken: sleep
-        ``wait`` and ask again; during a pause that is the rest of it, and a slot more than ``LOOKAHEAD`` away is
-        never taken, so that waiting callers take their turns at the rate of when they go, which grows meanwhile.
+        from now (0: go now; after a pause, when it ends), unless another pause begins meanwhile (``pauses``
+        changes: ask again). A slot more than ``LOOKAHEAD`` past the pause's end (or now) is not taken: sleep
+        ``wait`` and ask again, so that waiting callers take their turns at the rate of when they go, which grows
+        meanwhile.
         """
         with self._lock:
             now = self._clock()
-            if self.paused_until > now:
-                return self.paused_until - now, False, self.pauses
+            start = max(now, self.paused_until)
             if not self.rate:
-                self._sent.append(now)
+                self._sent.append(start)
                 while self._sent and self._sent[0] < now - 1.0:
                     self._sent.popleft()
-                return 0.0, True, self.pauses
+                return start - now, True, self.pauses
             interval = 1.0 / self.rate
-            tat = max(self._tat, now)
-            slot = max(now, tat - interval * (BURST - 1))
-            if slot - now > LOOKAHEAD:
-                return LOOKAHEAD, False, self.pauses
+            tat = max(self._tat, start)
+            slot = max(start, tat - interval * (BURST - 1))
+            if slot - start > LOOKAHEAD:
+                return start - now + LOOKAHEAD, False, self.pauses
             self._tat = tat + interval
             return slot - now, True, self.pauses
 

@@ -19,7 +19,7 @@ from pulumi_vpsorg.emulator import Emulator, serve
 README = open(os.path.join(os.path.dirname(__file__), "..", "README.md")).read()
 BLOCKS = re.findall(r"```(\w+)\n(.*?)```", README, re.S)
 VPSORG = os.path.join(os.path.dirname(sys.executable), "vpsorg")
-KNOWN_SHELL = ("make ", "pip ", "pulumi ", "vpsorg ", "# ")
+KNOWN_SHELL = ("make ", "pip ", "pulumi ", "vpsorg ", "# ", "PULUMI_SKIP_CHECKPOINTS=true pulumi ")
 
 
 def _python(kind: str) -> list[str]:
