@@ -20,7 +20,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
 import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
@@ -212,24 +212,27 @@ class SnapshotRestore(pulumi.dynamic.Resource, module="vpsorg", name="SnapshotRe
     - preview and refresh never restore; destroy does nothing (the snapshot is left alone).
     """
 
-    snapshot_id: pulumi.Output[int]
-    """The snapshot restored."""
-    triggers: pulumi.Output[list[Any] | None]
-    """The ``triggers`` input, as given."""
-    wait: pulumi.Output[bool | None]
-    """The ``wait`` input, as given."""
-    wait_timeout: pulumi.Output[str | float | None]
-    """The ``wait_timeout`` input, as given."""
-    server_id: pulumi.Output[int]
-    """The server that was restored."""
-    server_name: pulumi.Output[str]
-    """Its name, as VPS.org reports it."""
-    server_status: pulumi.Output[str]
-    """The server's status when create finished: ``active`` after a completed restore."""
-    message: pulumi.Output[str]
-    """What VPS.org said, and anything create could not be sure of."""
-    restored_at: pulumi.Output[str]
-    """When the restore request was sent (UTC, ISO 8601)."""
+    # For type checkers only: at run time the SDK would resolve these annotations again (typing.get_type_hints)
+    # for every resource it registers, a cost that grows with the fleet (docs/fleets.md).
+    if TYPE_CHECKING:
+        snapshot_id: pulumi.Output[int]
+        """The snapshot restored."""
+        triggers: pulumi.Output[list[Any] | None]
+        """The ``triggers`` input, as given."""
+        wait: pulumi.Output[bool | None]
+        """The ``wait`` input, as given."""
+        wait_timeout: pulumi.Output[str | float | None]
+        """The ``wait_timeout`` input, as given."""
+        server_id: pulumi.Output[int]
+        """The server that was restored."""
+        server_name: pulumi.Output[str]
+        """Its name, as VPS.org reports it."""
+        server_status: pulumi.Output[str]
+        """The server's status when create finished: ``active`` after a completed restore."""
+        message: pulumi.Output[str]
+        """What VPS.org said, and anything create could not be sure of."""
+        restored_at: pulumi.Output[str]
+        """When the restore request was sent (UTC, ISO 8601)."""
 
     @overload
     def __init__(

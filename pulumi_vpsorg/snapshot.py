@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
 import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
@@ -245,29 +245,32 @@ class Snapshot(pulumi.dynamic.Resource, module="vpsorg", name="Snapshot"):
     Either ``Snapshot(name, SnapshotArgs(...), opts)`` or ``Snapshot(name, server_id=..., name=..., opts=...)``.
     """
 
-    snapshot_id: pulumi.Output[int]
-    """The snapshot's id (also the resource id, as a string)."""
-    server_id: pulumi.Output[int]
-    """The server the snapshot is of."""
-    server_name: pulumi.Output[str]
-    """The server's name, as VPS.org reports it."""
-    name: pulumi.Output[str]
-    """The snapshot's name."""
-    description: pulumi.Output[str | None]
-    """The description as last set in the program."""
-    status: pulumi.Output[str]
-    """``completed`` once created; refresh shows what the API reports now."""
-    size_mb: pulumi.Output[int | None]
-    """The snapshot's size in MB, once completed."""
-    created_at: pulumi.Output[str]
-    """When VPS.org started the snapshot (ISO 8601)."""
-    wait_timeout: pulumi.Output[str | float | None]
-    """The ``wait_timeout`` input, as given."""
-    adopted: pulumi.Output[bool]
-    """True when an existing snapshot of the same name was taken under management instead of a new one made."""
-    managed_by: pulumi.Output[str | None]
-    """The other stack that took the snapshot, when this resource adopted it from that stack: destroy then leaves
-    it in place (that stack deletes it). None when this stack took it, or it was not taken by a stack."""
+    # For type checkers only: at run time the SDK would resolve these annotations again (typing.get_type_hints)
+    # for every resource it registers, a cost that grows with the fleet (docs/fleets.md).
+    if TYPE_CHECKING:
+        snapshot_id: pulumi.Output[int]
+        """The snapshot's id (also the resource id, as a string)."""
+        server_id: pulumi.Output[int]
+        """The server the snapshot is of."""
+        server_name: pulumi.Output[str]
+        """The server's name, as VPS.org reports it."""
+        name: pulumi.Output[str]
+        """The snapshot's name."""
+        description: pulumi.Output[str | None]
+        """The description as last set in the program."""
+        status: pulumi.Output[str]
+        """``completed`` once created; refresh shows what the API reports now."""
+        size_mb: pulumi.Output[int | None]
+        """The snapshot's size in MB, once completed."""
+        created_at: pulumi.Output[str]
+        """When VPS.org started the snapshot (ISO 8601)."""
+        wait_timeout: pulumi.Output[str | float | None]
+        """The ``wait_timeout`` input, as given."""
+        adopted: pulumi.Output[bool]
+        """True when an existing snapshot of the same name was taken under management instead of a new one made."""
+        managed_by: pulumi.Output[str | None]
+        """The other stack that took the snapshot, when this resource adopted it from that stack: destroy then leaves
+        it in place (that stack deletes it). None when this stack took it, or it was not taken by a stack."""
 
     @overload
     def __init__(self, resource_name: str, args: SnapshotArgs, opts: pulumi.ResourceOptions | None = None) -> None: ...
