@@ -36,14 +36,15 @@ e2e: $(STAMP)
 demo: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash examples/demo.sh
 
-# Prints every table and draws benchmarks/results/fleet.png (about 15 minutes; matplotlib from the bench extra).
+# Prints every table of docs/benchmarks.md and draws benchmarks/results/fleet.png (about 15 minutes).
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check 'matplotlib>=3.8'
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/fleet.py
 
 bench-engine: $(STAMP)
-	$(BIN)/python benchmarks/engine.py
+	$(BIN)/python benchmarks/engine.py --seconds 30,120 --fleet 500/100 --parallel 512 --checkpoints off,on --budgets default,off
+	$(BIN)/python benchmarks/kill_trials.py --trials 12 --fleet 100/20 --seconds 5
 
 clean:
 	rm -rf $(VENV) .pytest_cache .demo

@@ -25,6 +25,7 @@ RPS_ENV = "VPSORG_MAX_RPS"
 START_RPS = 10.0
 BURST = 10  # requests that may go at once after a quiet spell
 LOOKAHEAD = 0.25  # a caller takes a slot at most this far ahead; further, it asks again then
+SLOW_START_STEP = 1.0  # requests a second more for each answer, until the first refusal
 _RECOVERY = 1.02
 _UNPACED_AGAIN = 1000.0
 
@@ -116,7 +117,7 @@ class RequestBudget:
             if self.limit == 0:  # unpaced, slowed by a refusal: recover, then unpaced again
                 self.rate = 0.0 if self.rate * _RECOVERY > _UNPACED_AGAIN else self.rate * _RECOVERY
                 return
-            grown = self.rate + (1.0 if self.rate < self.threshold else 1.0 / self.rate)
+            grown = self.rate + (SLOW_START_STEP if self.rate < self.threshold else 1.0 / self.rate)
             grown = grown if self.limit is None else min(self.limit, grown)
             now = self._clock()
             if self._tat > now:  # the slots already handed out, spaced at the new rate from now on
