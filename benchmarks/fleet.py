@@ -92,10 +92,20 @@ def fleet(provider: str, n: int, servers: int, s: float, **kw: Any) -> dict[str,
         statuses = [r.get("status") for r in run.emu.log]
         posts = [r["t"] for r in run.emu.log if r["method"] == "POST"]
         return dict(
-            figures, n=n, servers=servers, s=s, wall=wall, calls=len(run.emu.log), lists=run.lists(),
-            failed=failed, throttled=statuses.count(429), created=results, endpoint=run.server.endpoint, run=run,
+            figures,
+            n=n,
+            servers=servers,
+            s=s,
+            wall=wall,
+            calls=len(run.emu.log),
+            lists=run.lists(),
+            failed=failed,
+            throttled=statuses.count(429),
+            created=results,
+            endpoint=run.server.endpoint,
+            run=run,
             posting=max(posts) - min(posts),
-        )  # fmt: skip
+        )
     except BaseException:
         run.close()
         raise
@@ -103,15 +113,35 @@ def fleet(provider: str, n: int, servers: int, s: float, **kw: Any) -> dict[str,
 
 def row(r: dict[str, Any]) -> list[Any]:
     return [
-        f"{r['n']}/{r['servers']}", f"{r['s']:g} s", f"{r['wall']:.1f} s", f"{r['wall'] / r['s']:.2f}",
-        f"{r['posting']:.1f} s", r["calls"],
-        f"{r['lists'] / r['servers']:.1f}", r["threads"], f"{r['rss_mb']:.0f} MB", f"{r['cpu']:.1f} s",
-        f"{r['cpu'] / r['n'] * 1000:.0f} ms", r["failed"],
-    ]  # fmt: skip
+        f"{r['n']}/{r['servers']}",
+        f"{r['s']:g} s",
+        f"{r['wall']:.1f} s",
+        f"{r['wall'] / r['s']:.2f}",
+        f"{r['posting']:.1f} s",
+        r["calls"],
+        f"{r['lists'] / r['servers']:.1f}",
+        r["threads"],
+        f"{r['rss_mb']:.0f} MB",
+        f"{r['cpu']:.1f} s",
+        f"{r['cpu'] / r['n'] * 1000:.0f} ms",
+        r["failed"],
+    ]
 
 
-HEADERS = ["N/servers", "S", "wall", "wall / S", "first to last POST", "API calls", "list calls / server",
-           "host peak threads", "host peak RSS", "host CPU", "CPU / snapshot", "failed"]  # fmt: skip
+HEADERS = [
+    "N/servers",
+    "S",
+    "wall",
+    "wall / S",
+    "first to last POST",
+    "API calls",
+    "list calls / server",
+    "host peak threads",
+    "host peak RSS",
+    "host CPU",
+    "CPU / snapshot",
+    "failed",
+]
 
 
 def spread(provider: str, s: float, repeat: int, first: dict[str, Any]) -> None:
@@ -127,9 +157,11 @@ def spread(provider: str, s: float, repeat: int, first: dict[str, Any]) -> None:
         f"F1b. {n}/{servers} at S = {s:g} s, the F1 run and {repeat} more (median {statistics.median(ratios):.2f}, "
         f"{ratios[0]:.2f} to {ratios[-1]:.2f})",
         ["run", "wall / S", "first to last POST", "API calls", "host CPU", "failed"],
-        [[i + 1, f"{r['wall'] / s:.2f}", f"{r['posting']:.1f} s", r["calls"], f"{r['cpu']:.1f} s", r["failed"]]
-         for i, r in enumerate(runs)],
-    )  # fmt: skip
+        [
+            [i + 1, f"{r['wall'] / s:.2f}", f"{r['posting']:.1f} s", r["calls"], f"{r['cpu']:.1f} s", r["failed"]]
+            for i, r in enumerate(runs)
+        ],
+    )
 
 
 def refresh(r: dict[str, Any], parallel: int) -> list[Any]:
@@ -213,8 +245,10 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=4, help="runs of the largest fleet again, to show its spread")
     parser.add_argument("--chart", default=os.path.join(HERE, "results", "fleet.png"))
     args = parser.parse_args()
-    print(f"# pulumi-vpsorg fleet benchmarks\n\nmachine: {machine()}\ncommand: python benchmarks/fleet.py "
-          f"--seconds {args.seconds} --naive-seconds {args.naive_seconds:g} --repeat {args.repeat}")  # fmt: skip
+    print(
+        f"# pulumi-vpsorg fleet benchmarks\n\nmachine: {machine()}\ncommand: python benchmarks/fleet.py "
+        f"--seconds {args.seconds} --naive-seconds {args.naive_seconds:g} --repeat {args.repeat}"
+    )
     started = time.monotonic()
     ours_p, naive_p = ours_provider(), naive_provider()
     ours: dict[float, list[dict[str, Any]]] = {}

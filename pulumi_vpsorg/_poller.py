@@ -155,11 +155,18 @@ class Poller:
         start = now if started is None else started
         with group.lock:
             waiter: _Waiter[T, R] = _Waiter(
-                evaluate, on_timeout, poll_interval, on_poll, survive_transient, clock,
-                start=start, deadline=now + timeout, first_fresh=group.first_usable(since),
+                evaluate,
+                on_timeout,
+                poll_interval,
+                on_poll,
+                survive_transient,
+                clock,
+                start=start,
+                deadline=now + timeout,
+                first_fresh=group.first_usable(since),
                 next_due=due if due is not None else now + poll_interval(now - start),
                 wakeup=threading.Condition(group.lock),
-            )  # fmt: skip
+            )
             group.join(waiter)
         try:
             while True:

@@ -18,7 +18,7 @@ import math
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from . import listing
@@ -28,8 +28,14 @@ from .errors import SnapshotFailedError, VpsorgError, WaitTimeoutError
 from .listing import Listing
 from .models import RESTORING, Server, Snapshot
 
-__all__ = ["PollInterval", "default_poll_interval", "format_duration", "parse_duration", "wait_for_restore",
-           "wait_for_snapshot"]  # fmt: skip
+__all__ = [
+    "PollInterval",
+    "default_poll_interval",
+    "format_duration",
+    "parse_duration",
+    "wait_for_restore",
+    "wait_for_snapshot",
+]
 
 _NUMBER = r"[0-9]+(?:\.[0-9]+)?"
 _SECONDS = re.compile(_NUMBER)
@@ -174,10 +180,16 @@ def wait_for_snapshot(
             key, fetch = listing.source(client, snapshot.server_id)
             try:
                 return POLLER.wait(
-                    key, fetch, _unless_moved(client, watch, key, poll_interval, start),
-                    timeout=max(0.0, start + timeout - time.monotonic()), on_timeout=watch.timed_out,
-                    poll_interval=poll_interval, on_poll=watch.progress, started=start, due=due,
-                )  # fmt: skip
+                    key,
+                    fetch,
+                    _unless_moved(client, watch, key, poll_interval, start),
+                    timeout=max(0.0, start + timeout - time.monotonic()),
+                    on_timeout=watch.timed_out,
+                    poll_interval=poll_interval,
+                    on_poll=watch.progress,
+                    started=start,
+                    due=due,
+                )
             except _Moved as moved:
                 due = moved.due  # the next poll, from its new source, when it was due anyway
             except _Missing:  # a walk lacks it: its server's own list, begun now, decides
@@ -202,13 +214,21 @@ def _unless_moved(
 
 
 def _confirm(client: Client, watch: _SnapshotWatch, deadline: float) -> Snapshot | None:
-    """Judge once, as final, by the server's own list begun now: the snapshot, or None while it is in progress."""
+    """Judge by the server's own list begun now: the snapshot, or None while it is in progress, or while an
+    incomplete list (an API that ignores ``server_id`` and pages) lacks it: only a complete one says it vanished."""
     key, fetch = listing.source(client, watch.latest.server_id, own=True)
+
+    def judge(found: Listing) -> tuple[Snapshot | None]:
+        return (watch.evaluate(found) if found.certain or watch.find(found) else None,)
+
     (done,) = POLLER.wait(
-        key, fetch, lambda found: (watch.evaluate(replace(found, certain=True)),),
-        timeout=max(0.001, deadline - time.monotonic()), on_timeout=watch.timed_out,
+        key,
+        fetch,
+        judge,
+        timeout=max(0.001, deadline - time.monotonic()),
+        on_timeout=watch.timed_out,
         poll_interval=lambda _: listing.GATHER_SECONDS,
-    )  # fmt: skip
+    )
     return done
 
 

@@ -58,8 +58,9 @@ def console(api):
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("VPSORG_")}
         env.update(VPSORG_ENDPOINT=api.endpoint, VPSORG_TOKEN=TOKEN)
-        return subprocess.run([VPSORG, *args], env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                              timeout=60)  # fmt: skip
+        return subprocess.run(
+            [VPSORG, *args], env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60
+        )
 
     return run
 
@@ -262,8 +263,9 @@ README = open(os.path.join(os.path.dirname(__file__), "..", "README.md")).read()
 
 
 def _recipe_line() -> str:
-    return next(line for line in README.splitlines() if line.startswith("vpsorg snapshots create") and "CI_PIPELINE_ID"
-                in line).split("#")[0]  # fmt: skip
+    return next(
+        line for line in README.splitlines() if line.startswith("vpsorg snapshots create") and "CI_PIPELINE_ID" in line
+    ).split("#")[0]
 
 
 def test_the_readme_ci_recipe_runs_ten_deploys_in_a_row_without_hitting_the_limit(run, api, monkeypatch):
@@ -321,8 +323,9 @@ def test_a_closed_pipe_ends_quietly(api, monkeypatch):
 def _interrupt_after(api, args: list[str], request_path: str, sig: int) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("VPSORG_")}
     env.update(VPSORG_ENDPOINT=api.endpoint, VPSORG_TOKEN=TOKEN)
-    proc = subprocess.Popen([VPSORG, *args], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    proc = subprocess.Popen(
+        [VPSORG, *args], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     deadline = time.monotonic() + 20
     while not any(r["path"].endswith(request_path) and r["method"] == "POST" for r in api.emu.log):
         assert time.monotonic() < deadline and proc.poll() is None
@@ -335,8 +338,9 @@ def _interrupt_after(api, args: list[str], request_path: str, sig: int) -> subpr
 
 def test_sigterm_during_create_says_it_goes_on_and_rerunning_adopts(api):
     api.emu.snapshot_seconds = 60
-    proc = _interrupt_after(api, ["snapshots", "create", "--server", "12345", "--name", "n"], "/snapshots/",
-                            signal.SIGTERM)  # fmt: skip
+    proc = _interrupt_after(
+        api, ["snapshots", "create", "--server", "12345", "--name", "n"], "/snapshots/", signal.SIGTERM
+    )
     assert proc.returncode == ExitStatus.INTERRUPTED
     line = _one_line_error(proc)
     assert "goes on at VPS.org" in line and "adopts the snapshot by name" in line
@@ -362,8 +366,15 @@ def test_json_on_a_restore_timeout_keeps_the_answer_and_the_server_as_last_seen(
     assert out["timed_out"] is True and out["status"] == "success" and out["server"]["status"] == "restoring"
 
 
-@pytest.mark.parametrize("args", [["snapshots", "restore", "99999"], ["snapshots", "delete", "99999"],
-                                  ["snapshots", "get", "99999"], ["snapshots", "wait", "99999"]])  # fmt: skip
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["snapshots", "restore", "99999"],
+        ["snapshots", "delete", "99999"],
+        ["snapshots", "get", "99999"],
+        ["snapshots", "wait", "99999"],
+    ],
+)
 def test_not_found_is_exit_1_and_is_never_asked_about(run, api, args):
     proc = run(*args, stdin=Terminal("yes\n"))
     assert proc.returncode == ExitStatus.ERROR and "Snapshot 99999 does not exist" in _one_line_error(proc)
@@ -377,8 +388,9 @@ def test_rollback_of_a_server_that_does_not_exist_says_so(run, api):
 
 def test_adopting_with_another_description_says_so_and_json_tells_adopted(run, api):
     api.emu.snapshot_seconds = 0
-    first = json.loads(run("snapshots", "create", "--server", "12345", "--name", "n", "--description", "a",
-                           "--json").stdout)  # fmt: skip
+    first = json.loads(
+        run("snapshots", "create", "--server", "12345", "--name", "n", "--description", "a", "--json").stdout
+    )
     again = run("snapshots", "create", "--server", "12345", "--name", "n", "--description", "b", "--json")
     assert first["adopted"] is False and json.loads(again.stdout)["adopted"] is True
     assert "Its description is 'a', not 'b'" in again.stderr
@@ -459,8 +471,7 @@ def test_prune_keeps_the_newest_and_dry_run_deletes_nothing(run, api):
     run("snapshots", "create", "--server", "12345", "--name", "other")
     dry = run("snapshots", "prune", "--server", "12345", "--keep", "1", "--name-prefix", "pre-deploy-", "--dry-run")
     assert dry.returncode == 0 and "would delete" in dry.stderr and api.emu.requests("DELETE") == []
-    proc = run("snapshots", "prune", "--server", "12345", "--keep", "1", "--name-prefix", "pre-deploy-", "--yes",
-               "-q")  # fmt: skip
+    proc = run("snapshots", "prune", "--server", "12345", "--keep", "1", "--name-prefix", "pre-deploy-", "--yes", "-q")
     assert proc.stdout.split() == ["801", "802", "803"]
     assert sorted(s["name"] for s in api.emu.snapshots()) == ["other", "pre-deploy-3"]
 
@@ -483,8 +494,10 @@ def test_completion_scripts_come_from_the_parser(run, shell):
 def test_bash_completion_completes_subcommands_and_options(run, tmp_path):
     path = tmp_path / "vpsorg.bash"
     path.write_text(run("completion", "bash").stdout)
-    probe = (f"source {path}; COMP_WORDS=(vpsorg snapshots ''); COMP_CWORD=2; _vpsorg; echo ${{COMPREPLY[@]}}; "
-             "COMP_WORDS=(vpsorg snapshots create --ro); COMP_CWORD=3; _vpsorg; echo ${COMPREPLY[@]}")  # fmt: skip
+    probe = (
+        f"source {path}; COMP_WORDS=(vpsorg snapshots ''); COMP_CWORD=2; _vpsorg; echo ${{COMPREPLY[@]}}; "
+        "COMP_WORDS=(vpsorg snapshots create --ro); COMP_CWORD=3; _vpsorg; echo ${COMPREPLY[@]}"
+    )
     out = subprocess.run(["bash", "-c", probe], capture_output=True, text=True, timeout=30).stdout.splitlines()
     assert {"create", "prune", "restore", "wait"} <= set(out[0].split()) and out[1].split() == ["--rotate"]
 
@@ -497,8 +510,9 @@ def test_retries_are_never_silent(run, api):
 
 
 def test_the_emulator_logs_requests_with_v():
-    proc = subprocess.Popen([VPSORG, "emulator", "--port", "0", "-v"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    proc = subprocess.Popen(
+        [VPSORG, "emulator", "--port", "0", "-v"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     try:
         endpoint = proc.stdout.readline().strip()
         import httpx

@@ -11,7 +11,7 @@ from contextlib import ExitStack, contextmanager
 import httpx
 import pytest
 
-from pulumi_vpsorg import Client, listing
+from pulumi_vpsorg import Client, WaitTimeoutError, listing
 from pulumi_vpsorg.emulator import Emulator
 from pulumi_vpsorg.models import Snapshot
 from pulumi_vpsorg.operations import take_snapshot
@@ -267,3 +267,10 @@ def test_a_delete_through_the_public_client_is_never_missed_by_the_next_look_up(
     again, adopted = take_snapshot(api, SERVERS[0], "x", wait=False)
     assert not adopted and again.id != first.id
     assert [s["id"] for s in emu.snapshots()] == [again.id]
+
+
+def test_a_wait_never_says_vanished_from_an_incomplete_list():
+    api = _answering([{"count": 3, "results": [_snap(801, SERVERS[0])]}, {"count": 3, "results": [_snap(803, 1)]}])
+    waited = Snapshot(id=802, name="s802", status="in_progress", server={"id": SERVERS[0]})
+    with pytest.raises(WaitTimeoutError):  # not SnapshotFailedError("disappeared"): no list could prove it
+        wait_for_snapshot(api, waited, timeout=0.5, poll_interval=lambda _: 0.05)

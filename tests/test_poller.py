@@ -29,16 +29,24 @@ def test_the_next_fetch_comes_when_the_earliest_caller_is_due_whoever_fetched_la
 
     def slow() -> None:  # fetches at once, then would poll again only in 10 s
         with pytest.raises(WaitTimeoutError):
-            poller.wait("k", fetch, lambda _: None, timeout=1.5, on_timeout=_timed_out, poll_interval=lambda _: 10,
-                        due=time.monotonic())  # fmt: skip
+            poller.wait(
+                "k",
+                fetch,
+                lambda _: None,
+                timeout=1.5,
+                on_timeout=_timed_out,
+                poll_interval=lambda _: 10,
+                due=time.monotonic(),
+            )
 
     thread = threading.Thread(target=slow)
     thread.start()
     time.sleep(0.05)
     joined.set()
     started = time.monotonic()
-    got = poller.wait("k", fetch, lambda n: n if n >= 2 else None, timeout=1.0, on_timeout=_timed_out,
-                      poll_interval=lambda _: 0.05)  # fmt: skip
+    got = poller.wait(
+        "k", fetch, lambda n: n if n >= 2 else None, timeout=1.0, on_timeout=_timed_out, poll_interval=lambda _: 0.05
+    )
     assert got == 2 and time.monotonic() - started < 0.5
     thread.join()
 

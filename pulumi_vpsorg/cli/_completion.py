@@ -67,7 +67,9 @@ def cmd_completion(args: argparse.Namespace, env: Environment) -> int:
     paths = tree(build_parser(env))
     script = fish(paths) if args.shell == "fish" else bash(paths)
     if args.shell == "zsh":
-        script = "# zsh completion for vpsorg: eval \"$(vpsorg completion zsh)\"\n" \
-                 "autoload -U +X bashcompinit && bashcompinit\n" + script.split("\n", 1)[1]  # fmt: skip
+        script = (
+            '# zsh completion for vpsorg: eval "$(vpsorg completion zsh)"\n'
+            "autoload -U +X bashcompinit && bashcompinit\n" + script.split("\n", 1)[1]
+        )
     env.print(script.rstrip("\n"))
     return ExitStatus.SUCCESS

@@ -17,10 +17,16 @@ def cmd_emulator(args: argparse.Namespace, env: Environment) -> int:
     if getattr(args, "token", None):
         raise Refused("--token is the API token of the other commands; the emulator takes --accept-token TOKEN")
     try:
-        emulator = Emulator(token=args.accept_token, snapshot_seconds=args.snapshot_seconds,
-                            restore_seconds=args.restore_seconds, state_file=args.state, servers=args.servers,
-                            page_size=args.page_size, latency=args.latency,
-                            rate_limit=args.rate_limit)  # fmt: skip
+        emulator = Emulator(
+            token=args.accept_token,
+            snapshot_seconds=args.snapshot_seconds,
+            restore_seconds=args.restore_seconds,
+            state_file=args.state,
+            servers=args.servers,
+            page_size=args.page_size,
+            latency=args.latency,
+            rate_limit=args.rate_limit,
+        )
     except (OSError, ValueError) as e:
         raise ConfigurationError(
             f"cannot use the state file {args.state!r}: {e}. Fix or remove it to start with a fresh state."

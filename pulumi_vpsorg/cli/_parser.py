@@ -84,25 +84,24 @@ def _port(text: str) -> int:
     return int(text)
 
 
-def _seconds(text: str) -> float:
-    """Seconds for the emulator: a number from 0 to 3600."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and 0 <= value <= 3600):
-        raise argparse.ArgumentTypeError(f"must be a number of seconds from 0 to 3600, got {text[:20]!r}")
-    return value
+def _number(high: float, rule: str) -> Callable[[str], float]:
+    """A parser of a number from 0 to ``high`` (``rule`` says what it is, for the error)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and 0 <= value <= high):
+            raise argparse.ArgumentTypeError(f"must be {rule}, got {text[:20]!r}")
+        return value
+
+    parse.__name__ = rule
+    return parse
 
 
-def _rate(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and 0 <= value <= 1e6):
-        raise argparse.ArgumentTypeError(f"must be 0 (no limit) to 1000000 requests a second, got {text[:20]!r}")
-    return value
+_seconds = _number(3600, "a number of seconds from 0 to 3600")
+_rate = _number(1e6, "0 (no limit) to 1000000 requests a second")
 
 
 def _bounded_int(low: int, high: int) -> Callable[[str], int]:

@@ -56,8 +56,9 @@ def cmd_create(args: argparse.Namespace, env: Environment) -> int:
         )
         progress, on_poll = _progress(env)
         try:
-            snap, adopted = take_snapshot(api, sid, args.name, args.description, wait=args.wait, timeout=args.timeout,
-                                          on_poll=on_poll)  # fmt: skip
+            snap, adopted = take_snapshot(
+                api, sid, args.name, args.description, wait=args.wait, timeout=args.timeout, on_poll=on_poll
+            )
         except WaitTimeoutError as e:
             if args.json and isinstance(e.last_seen, Snapshot):
                 env.dump(snapshot_json(e.last_seen, adopted=None, timed_out=True))
@@ -106,8 +107,9 @@ def _make_room(api: Client, args: argparse.Namespace, env: Environment, sid: int
 
 def prunable(snaps: list[Snapshot], prefix: str, keep: int) -> list[Snapshot]:
     """The completed snapshots named ``prefix...``, oldest first, less the newest ``keep``; never one in progress."""
-    done = sorted((s for s in snaps if s.is_completed and s.name.startswith(prefix)),
-                  key=lambda s: (s.created_at or "", s.id))  # fmt: skip
+    done = sorted(
+        (s for s in snaps if s.is_completed and s.name.startswith(prefix)), key=lambda s: (s.created_at or "", s.id)
+    )
     return done[: max(0, len(done) - keep)]
 
 

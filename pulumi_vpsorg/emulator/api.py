@@ -97,9 +97,20 @@ class Emulator:
 
     def inject(self, **spec: Any) -> None:
         """Arm faults (see :mod:`pulumi_vpsorg.emulator.faults`); a malformed one raises ValueError, arms nothing."""
-        unknown = set(spec) - {"status", "count", "retry_after", "method", "path", "body", "text",
-                               "drop_after_create", "fail_snapshots", "latency", "rate_limit",
-                               "ignore_server_filter"}  # fmt: skip
+        unknown = set(spec) - {
+            "status",
+            "count",
+            "retry_after",
+            "method",
+            "path",
+            "body",
+            "text",
+            "drop_after_create",
+            "fail_snapshots",
+            "latency",
+            "rate_limit",
+            "ignore_server_filter",
+        }
         why = f"unknown fault keys: {', '.join(sorted(unknown))}" if unknown else faults.problem(spec)
         if why:
             raise ValueError(why)
@@ -240,8 +251,15 @@ class Emulator:
         link = f"{req.base}{API_PREFIX}{req.path}?"
         nxt = f"{link}{urlencode(dict(req.query, page=page + 1))}" if start + self.page_size < len(items) else None
         prev = f"{link}{urlencode(dict(req.query, page=page - 1))}" if page > 1 else None
-        return Reply(200, {"count": len(items), "next": nxt, "previous": prev,
-                           "results": [view(x) for x in items[start : start + self.page_size]]})  # fmt: skip
+        return Reply(
+            200,
+            {
+                "count": len(items),
+                "next": nxt,
+                "previous": prev,
+                "results": [view(x) for x in items[start : start + self.page_size]],
+            },
+        )
 
     def _create(self, req: Request) -> Reply | Drop:
         data, errors = _create_body(req.body)
@@ -257,9 +275,16 @@ class Emulator:
             return detail(400, f"Snapshot limit reached: a server can have at most {SNAPSHOT_LIMIT} snapshots.")
         sid = self._state.next_id
         self._state.next_id += 1
-        record = SnapshotRecord(sid, server.id, data["name"], data.get("description") or "", now,
-                                now + self.snapshot_seconds, "failed" if self._faults.take_failure() else "completed",
-                                1024 + (sid * 389) % 8192)  # fmt: skip
+        record = SnapshotRecord(
+            sid,
+            server.id,
+            data["name"],
+            data.get("description") or "",
+            now,
+            now + self.snapshot_seconds,
+            "failed" if self._faults.take_failure() else "completed",
+            1024 + (sid * 389) % 8192,
+        )
         self._state.snapshots[sid] = record
         self._save()
         if self._faults.take_drop():
@@ -281,12 +306,15 @@ class Emulator:
         server.restoring_until = now + self.restore_seconds
         server.updated_at = iso(now)
         self._save()
-        return Reply(200, {
-            "status": "success",
-            "message": "Server is being restored from snapshot. This may take 5-15 minutes.",
-            "snapshot": {"id": record.id, "name": record.name, "created_at": iso(record.created)},
-            "server": {"id": server.id, "name": server.name, "status": "restoring"},
-        })  # fmt: skip
+        return Reply(
+            200,
+            {
+                "status": "success",
+                "message": "Server is being restored from snapshot. This may take 5-15 minutes.",
+                "snapshot": {"id": record.id, "name": record.name, "created_at": iso(record.created)},
+                "server": {"id": server.id, "name": server.name, "status": "restoring"},
+            },
+        )
 
     def _delete(self, req: Request) -> Reply:
         record = self._state.snapshots.get(req.path_id)
@@ -307,8 +335,9 @@ class Emulator:
         return self._page([v for v in views if all(v[k] == x for k, x in wanted.items())], req)
 
     def _account(self, req: Request) -> Reply:
-        return Reply(200, {"account": {"id": 1, "email": "dev@example.com"},
-                           "token": {"name": "emulator", "permissions": ["*"]}})  # fmt: skip
+        return Reply(
+            200, {"account": {"id": 1, "email": "dev@example.com"}, "token": {"name": "emulator", "permissions": ["*"]}}
+        )
 
     def _save(self) -> None:
         if self.state_file:

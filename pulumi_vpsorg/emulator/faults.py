@@ -62,19 +62,25 @@ def problem(spec: dict[str, Any]) -> str | None:
     checks = [
         (status is None or (_whole(status, 100) and status <= 599), "status must be an HTTP status, 100 to 599"),
         (_whole(spec.get("count", 1), 1), f"count must be a whole number from 1 to {_MAX_COUNT}"),
-        (after is None or _number(after) or _header(after),
-         "retry_after must be a number of seconds or a header value (printable ASCII)"),
+        (
+            after is None or _number(after) or _header(after),
+            "retry_after must be a number of seconds or a header value (printable ASCII)",
+        ),
         (spec.get("method") in (None, *METHODS), f"method must be one of {', '.join(METHODS)}"),
-        (spec.get("path") is None or (isinstance(spec["path"], str) and spec["path"].startswith("/")),
-         "path must start with /"),
+        (
+            spec.get("path") is None or (isinstance(spec["path"], str) and spec["path"].startswith("/")),
+            "path must start with /",
+        ),
         (spec.get("text") is None or isinstance(spec["text"], str), "text must be a string"),
         (_whole(spec.get("drop_after_create", 0), 0), f"drop_after_create must be a whole number to {_MAX_COUNT}"),
         (_whole(spec.get("fail_snapshots", 0), 0), f"fail_snapshots must be a whole number to {_MAX_COUNT}"),
         (latency is None or (_number(latency) and 0 <= latency <= 60), "latency must be 0 to 60 seconds"),
         (spec.get("ignore_server_filter") in (None, True, False), "ignore_server_filter must be true or false"),
-        (spec.get("rate_limit") is None or (_number(spec["rate_limit"]) and 0 <= spec["rate_limit"] <= 1e6),
-         "rate_limit must be 0 (none) to 1000000 requests a second"),
-    ]  # fmt: skip
+        (
+            spec.get("rate_limit") is None or (_number(spec["rate_limit"]) and 0 <= spec["rate_limit"] <= 1e6),
+            "rate_limit must be 0 (none) to 1000000 requests a second",
+        ),
+    ]
     return next((why for ok, why in checks if not ok), None)
 
 

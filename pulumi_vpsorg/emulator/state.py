@@ -53,8 +53,9 @@ class ServerRecord:
     @classmethod
     def make(cls, sid: int, name: str, location: str, now: float) -> ServerRecord:
         n = sid - 12345
-        return cls(sid, name, location, f"{name.replace('-server', '')}.example.com", f"203.0.113.{10 + n}",
-                   iso(now), iso(now))  # fmt: skip
+        return cls(
+            sid, name, location, f"{name.replace('-server', '')}.example.com", f"203.0.113.{10 + n}", iso(now), iso(now)
+        )
 
     def status_at(self, now: float) -> str:
         return "restoring" if self.restoring_until is not None and now < self.restoring_until else self.status
