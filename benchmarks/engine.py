@@ -1,15 +1,16 @@
 """Fleets in one `pulumi up` under the real `pulumi` CLI and Python language host, timed against one snapshot's S.
 
     python benchmarks/engine.py [--seconds 30,120] [--fleet 500/100] [--parallel 512] [--budgets default,off]
-                                [--checkpoints off,on]
+                                [--checkpoints off,on] [--rate-limit N]
 
-Each row: a fresh emulator on loopback (snapshots take S seconds), a fresh stack in a file backend, one
-`pulumi up --skip-preview --parallel P` creating N snapshots on the given number of servers, then
-`pulumi destroy`. Printed per row: the wall time of the up and wall / S; the API calls it made; the CPU of every
-process it started (the CLI, the language host, the program, the provider host); the peak RSS of the provider
-host. `checkpoints off` runs with PULUMI_SKIP_CHECKPOINTS=true (see docs/fleets.md for why that is safe with this
-provider); `budget off` sets vpsorg:maxRequestsPerSecond to 0 (unpaced), `default` leaves it unset (adaptive).
-The CLI comes from scripts/pulumi-cli. Prints figures; asserts nothing but that every snapshot was made, once.
+Each row: a fresh emulator on loopback (snapshots take S seconds; with ``--rate-limit N`` it answers 429 beyond N
+requests a second), a fresh stack in a file backend, one `pulumi up --skip-preview --parallel P` creating N
+snapshots on the given number of servers, then `pulumi destroy`. Printed per row: the wall time of the up and
+wall / S; the API calls it made; the CPU of every process it started (the CLI, the language host, the program, the
+provider host); the peak RSS of the provider host; the 429s. `checkpoints off` runs with
+PULUMI_SKIP_CHECKPOINTS=true (see docs/fleets.md for why that is safe with this provider); `budget off` sets
+vpsorg:maxRequestsPerSecond to 0 (unpaced), `default` leaves it unset (adaptive). The CLI comes from
+scripts/pulumi-cli. Prints figures; asserts nothing but that every snapshot was made, once.
 """
 
 from __future__ import annotations
@@ -69,9 +70,17 @@ class ProviderRSS:
 
 
 def one(
-    n: int, servers: int, seconds: float, parallel: str, budget: str, checkpoints: str, root: str, cli: str
+    n: int,
+    servers: int,
+    seconds: float,
+    parallel: str,
+    budget: str,
+    checkpoints: str,
+    root: str,
+    cli: str,
+    rate_limit: float | None = None,
 ) -> dict[str, Any]:
-    emu = Emulator(token=TOKEN, snapshot_seconds=seconds, servers=max(servers, 6))
+    emu = Emulator(token=TOKEN, snapshot_seconds=seconds, servers=max(servers, 6), rate_limit=rate_limit)
     server = serve(emu)
     try:
         name = f"fleet-{n}-{seconds:g}-{budget}-{checkpoints}"
@@ -89,9 +98,10 @@ def one(
         made = emu.snapshots()
         assert len(made) == n and len({(s["server"]["id"], s["name"]) for s in made}) == n
         calls = len(emu.log)
+        refused = sum(1 for r in emu.log if r["status"] == 429)
         proj.run("destroy", "--yes", "--parallel", parallel, timeout=3600)
         cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-        return {"wall": up.seconds, "calls": calls, "cpu": cpu, "rss": peak}
+        return {"wall": up.seconds, "calls": calls, "cpu": cpu, "rss": peak, "refused": refused}
     finally:
         server.close()
 
@@ -103,6 +113,7 @@ def main() -> None:
     p.add_argument("--parallel", default="512", help="the engine's --parallel")
     p.add_argument("--budgets", default="default,off", help="default (adaptive) and/or off (unpaced)")
     p.add_argument("--checkpoints", default="off,on", help="off (PULUMI_SKIP_CHECKPOINTS=true) and/or on")
+    p.add_argument("--rate-limit", type=float, help="the emulator answers 429 beyond this many requests a second")
     args = p.parse_args()
     cli = pulumi_bin()
     root = tempfile.mkdtemp(prefix="vpsorg-engine-bench-")
@@ -111,7 +122,7 @@ def main() -> None:
     print(f"command: python benchmarks/engine.py {' '.join(sys.argv[1:])}".rstrip())
     print()
     columns = ["N / servers", "S", "--parallel", "checkpoints", "budget", "up wall", "wall / S", "API calls"]
-    columns += ["CPU, all processes", "provider host peak RSS"]
+    columns += ["CPU, all processes", "provider host peak RSS", "429s"]
     print("| " + " | ".join(columns) + " |")
     print("|" + "---|" * len(columns))
     for fleet in args.fleet.split(","):
@@ -119,11 +130,11 @@ def main() -> None:
         for seconds in (float(x) for x in args.seconds.split(",")):
             for checkpoints in args.checkpoints.split(","):
                 for budget in args.budgets.split(","):
-                    r = one(n, servers, seconds, args.parallel, budget, checkpoints, root, cli)
+                    r = one(n, servers, seconds, args.parallel, budget, checkpoints, root, cli, args.rate_limit)
                     print(
                         f"| {n} / {servers} | {seconds:g} s | {args.parallel} | {checkpoints} | {budget} "
                         f"| {r['wall']:.1f} s | {r['wall'] / seconds:.2f} | {r['calls']} | {r['cpu']:.1f} s "
-                        f"| {r['rss']:.0f} MB |",
+                        f"| {r['rss']:.0f} MB | {r['refused']} |",
                         flush=True,
                     )
     print(f"\n(total {time.monotonic() - started:.0f} s)")

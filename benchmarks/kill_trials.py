@@ -60,7 +60,7 @@ def trial(i: int, n: int, servers: int, seconds: float, posts: int, extra: float
             {s["id"] for s in made} - in_state
         )
         proj.run("destroy", "--yes", "--parallel", "512", timeout=1800)
-        point = f"{killed_with} POSTs" + (f" + {extra:g} s" if extra else "")
+        point = f"{killed_with} POSTs" + (f" + {extra:.1f} s" if extra else "")
         return [str(i + 1), point, str(len(made)), str(twice), str(missing), f"{again.seconds:.1f} s"]
     finally:
         server.close()
