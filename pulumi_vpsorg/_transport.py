@@ -41,29 +41,11 @@ def http_client(max_connections: int) -> httpx.Client:
 class _Client(httpx.Client):
     """httpx decides which proxy (or none) serves a URL; each route gets a :class:`BoundedTransport`."""
 
-    def _init_transport(
-        self,
-        verify: ssl.SSLContext | str | bool = True,
-        cert: Any = None,
-        trust_env: bool = True,
-        http1: bool = True,
-        http2: bool = False,
-        limits: httpx.Limits = _LIMITS,
-        transport: httpx.BaseTransport | None = None,
-    ) -> httpx.BaseTransport:
-        return transport or BoundedTransport(limits)
+    def _init_transport(self, *args: Any, **kwargs: Any) -> httpx.BaseTransport:
+        return kwargs.get("transport") or BoundedTransport(kwargs.get("limits", _LIMITS))
 
-    def _init_proxy_transport(
-        self,
-        proxy: httpx.Proxy,
-        verify: ssl.SSLContext | str | bool = True,
-        cert: Any = None,
-        trust_env: bool = True,
-        http1: bool = True,
-        http2: bool = False,
-        limits: httpx.Limits = _LIMITS,
-    ) -> httpx.BaseTransport:
-        return BoundedTransport(limits, proxy)
+    def _init_proxy_transport(self, proxy: httpx.Proxy, *args: Any, **kwargs: Any) -> httpx.BaseTransport:
+        return BoundedTransport(kwargs.get("limits", _LIMITS), proxy)
 
 
 class BoundedTransport(httpx.HTTPTransport):
