@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import grpc
 import pytest
@@ -272,19 +274,26 @@ def test_wait_timeout_then_the_next_up_adopts(host, api, snap_props):
     assert len(api.emu.requests("POST")) == 1 and len(api.emu.snapshots()) == 1
 
 
-def test_get_finds_a_snapshot_on_a_later_page(snap_props):
+@contextmanager
+def _paged_host() -> Iterator[tuple[Emulator, ProviderHost]]:
+    """An emulator with pages of 2 on loopback, and a provider host of the test's own configured for it."""
     emulator = Emulator(token=TOKEN, snapshot_seconds=0, page_size=2)
     server = serve(emulator)
     h = ProviderHost()
     try:
         h.configure({"vpsorg:token": TOKEN, "vpsorg:endpoint": server.endpoint})
+        yield emulator, h
+    finally:
+        h.close()
+        server.close()
+
+
+def test_get_finds_a_snapshot_on_a_later_page(snap_props):
+    with _paged_host() as (emulator, h):
         for i, sid in enumerate([12345, 12346, 12347, 12345, 12346]):
             _create(h, snap_props, server_id=sid, name=f"s{i}")
         # Snapshot.get: the engine sends no state, only the inputs with the provider
         rid, outs = h.read(U, "805", {}, inputs=snap_props())
-    finally:
-        h.close()
-        server.close()
     assert rid == "805" and outs["name"] == "s4" and outs["server_id"] == 12346
     pages = [r["query"].get("page") for r in emulator.requests("GET") if "server_id" not in r["query"]]
     assert pages == [None, "2", "3"]
@@ -417,18 +426,11 @@ def test_get_of_an_id_that_does_not_exist_fails_naming_it(host, api, snap_props)
 
 
 def test_refresh_keeps_a_snapshot_an_incomplete_list_lacks(snap_props):
-    emulator = Emulator(token=TOKEN, snapshot_seconds=0, page_size=2)
-    server = serve(emulator)
-    h = ProviderHost()
-    try:
-        h.configure({"vpsorg:token": TOKEN, "vpsorg:endpoint": server.endpoint})
+    with _paged_host() as (emulator, h):
         made = [_create(h, snap_props, server_id=sid, name=f"s{i}") for i, sid in enumerate([12345, 12346, 12347])]
         emulator.inject(ignore_server_filter=True)  # the API now pages every server's snapshots for any server
         emulator.handle("DELETE", "/api/v1/snapshots/801/", f"Bearer {TOKEN}", b"")  # gone, or shifted away?
         rid, outs = h.read(U, made[0][0], made[0][1])
-    finally:
-        h.close()
-        server.close()
     assert rid == made[0][0] and outs["snapshot_id"] == 801  # not dropped on an absence that proves nothing
 
 

@@ -102,48 +102,48 @@ def _maybe_started(
 ) -> int:
     """The answer was lost: the restore may be running. Recorded, so that a re-run does not send it again."""
     recorded = journal.record(api.endpoint, snap.id, snap.server_id)
-    env.say(
-        f"vpsorg: the restore of snapshot {snap.id} onto server {snap.server_id} MAY HAVE STARTED: its answer was "
-        f"lost ({doubt}). It is not sent again{'' if recorded else ' (but could not be recorded for a re-run)'}. "
-        f"Check with `vpsorg servers get {snap.server_id}` (restoring, then active again once done). {_FORCE_HINT}"
+    said = (
+        f"the restore of snapshot {snap.id} onto server {snap.server_id} MAY HAVE STARTED: its answer was lost "
+        f"({doubt}). It is not sent again{'' if recorded else ' (but could not be recorded for a re-run)'}. Check "
+        f"with `vpsorg servers get {snap.server_id}` (restoring, then active again once done). {_FORCE_HINT}"
     )
-    if args.json:
-        env.dump(_record(snap, "may_have_started", str(doubt)))
-    return ExitStatus.UNCERTAIN
+    return _uncertain(args, env, snap, said, {"outcome": "may_have_started", "error": str(doubt)})
 
 
 def _already_restoring(args: argparse.Namespace, env: Environment, snap: Snapshot) -> int:
-    env.say(
-        f"vpsorg: server {snap.server_id} is already restoring (an earlier restore, perhaps one whose answer was lost, "
-        f"is under way), so the restore of snapshot {snap.id} was not sent. Run again once the server is active to "
+    said = (
+        f"server {snap.server_id} is already restoring (an earlier restore, perhaps one whose answer was lost, is "
+        f"under way), so the restore of snapshot {snap.id} was not sent. Run again once the server is active to "
         "restore once more."
     )
-    if args.json:
-        env.dump(_record(snap, "already_restoring", None))
-    return ExitStatus.UNCERTAIN
+    return _uncertain(args, env, snap, said, {"outcome": "already_restoring"})
 
 
 def _not_again(args: argparse.Namespace, env: Environment, snap: Snapshot, when: str) -> int:
-    env.say(
-        f"vpsorg: a restore of snapshot {snap.id} onto server {snap.server_id} may have started at {when} (its "
-        f"answer was lost), so it is not sent again. Check with `vpsorg servers get {snap.server_id}`. {_FORCE_HINT}"
+    said = (
+        f"a restore of snapshot {snap.id} onto server {snap.server_id} may have started at {when} (its answer was "
+        f"lost), so it is not sent again. Check with `vpsorg servers get {snap.server_id}`. {_FORCE_HINT}"
     )
-    if args.json:
-        env.dump({**_record(snap, "not_sent_again", None), "earlier_request_at": when})
-    return ExitStatus.UNCERTAIN
+    return _uncertain(args, env, snap, said, {"outcome": "not_sent_again", "earlier_request_at": when})
 
 
 _FORCE_HINT = "To restore once more all the same, run the same command with --force."
 
 
-def _record(snap: Snapshot, outcome: str, error: str | None) -> dict[str, Any]:
-    return {
-        "outcome": outcome,
-        "snapshot": snap.model_dump(mode="json", exclude_unset=True),
-        "server": {"id": snap.server_id},
-        "error": error,
-        "timed_out": False,
-    }
+def _uncertain(args: argparse.Namespace, env: Environment, snap: Snapshot, said: str, record: dict[str, Any]) -> int:
+    """A restore that may or may not be under way: one line on stderr, the ``--json`` record, exit 4."""
+    env.say(f"vpsorg: {said}")
+    if args.json:
+        env.dump(
+            {
+                "snapshot": snap.model_dump(mode="json", exclude_unset=True),
+                "server": {"id": snap.server_id},
+                "error": None,
+                "timed_out": False,
+                **record,
+            }
+        )
+    return ExitStatus.UNCERTAIN
 
 
 def _wait(args: argparse.Namespace, env: Environment, api: Client, sid: int, out: dict[str, Any]) -> dict[str, Any]:
