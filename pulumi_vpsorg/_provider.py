@@ -61,9 +61,14 @@ def _config_value(req: ConfigureRequest, key: str) -> str | None:
 def client() -> Client:
     """The process's client for the configured token, endpoint and request budget (stack config first, then
     environment)."""
-    token = _config["token"] or os.environ.get(TOKEN_ENV)
-    endpoint = _config["endpoint"] or os.environ.get(ENDPOINT_ENV)
-    max_rps = _config["max_rps"]
+    return client_for(_config["token"], _config["endpoint"], _config["max_rps"])
+
+
+def client_for(token: str | None, endpoint: str | None, max_rps: str | None) -> Client:
+    """The process's one client for this configuration (``VPSORG_TOKEN`` / ``VPSORG_ENDPOINT`` fill what is
+    unset): one request budget and one list cache per account and endpoint."""
+    token = token or os.environ.get(TOKEN_ENV)
+    endpoint = endpoint or os.environ.get(ENDPOINT_ENV)
     with _lock:
         found = _clients.get((token, endpoint, max_rps))
         if found is None:

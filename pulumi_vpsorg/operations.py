@@ -68,6 +68,12 @@ def owner_of(snap: Snapshot) -> str | None:
     return found.group(1) if found else None
 
 
+def same_stack(owner: str, stack: str | None) -> bool:
+    """Whether ``owner`` (from a description) names ``stack``: by project and stack, the parts both front doors know
+    (a native plugin is not told the organization)."""
+    return stack is not None and owner.split("/")[-2:] == stack.split("/")[-2:]
+
+
 def limit_error(server_id: int, existing: list[Snapshot], api_said: str = "") -> SnapshotLimitError:
     """The error for a server at its snapshot limit, naming the snapshots that exist."""
     names = ", ".join(f"{s.id} {s.name!r} ({s.status})" for s in existing) or "none could be listed"
@@ -286,7 +292,14 @@ def _wait_or_clean_up(
         raise SnapshotFailedError(f"{e} {outcome} Try again; if it keeps failing, contact VPS.org.", failed) from None
 
 
-def delete_snapshot(client: Client, snapshot_id: int, server_id: int | None = None, *, timeout: float = 3600.0) -> bool:
+def delete_snapshot(
+    client: Client,
+    snapshot_id: int,
+    server_id: int | None = None,
+    *,
+    timeout: float = 3600.0,
+    on_poll: Callable[[Snapshot, float], None] | None = None,
+) -> bool:
     """Delete a snapshot, waiting first (up to ``timeout``) if it is still being created.
 
     Returns False when it was already gone. With ``server_id`` known, the server's list is checked first (shared
@@ -294,10 +307,16 @@ def delete_snapshot(client: Client, snapshot_id: int, server_id: int | None = No
     retries included, ends within ``timeout`` seconds.
     """
     with deadline(timeout), listing.busy(client, server_id, reading=True):
-        return _delete(client, snapshot_id, server_id, timeout)
+        return _delete(client, snapshot_id, server_id, timeout, on_poll)
 
 
-def _delete(client: Client, snapshot_id: int, server_id: int | None, timeout: float) -> bool:
+def _delete(
+    client: Client,
+    snapshot_id: int,
+    server_id: int | None,
+    timeout: float,
+    on_poll: Callable[[Snapshot, float], None] | None,
+) -> bool:
     if server_id is not None:
         try:
             snap = listing.find_snapshot(client, server_id, snapshot_id, since=listing.read_since(client, server_id))
@@ -308,7 +327,7 @@ def _delete(client: Client, snapshot_id: int, server_id: int | None, timeout: fl
                 return False
         if snap is not None and snap.is_in_progress:
             try:
-                wait_for_snapshot(client, snap, timeout=_left(timeout))
+                wait_for_snapshot(client, snap, timeout=_left(timeout), on_poll=on_poll)
             except SnapshotFailedError:
                 pass  # a failed snapshot is deleted all the same
     try:

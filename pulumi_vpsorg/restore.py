@@ -17,7 +17,7 @@ What each step does:
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, overload
@@ -101,7 +101,7 @@ def check_restore_inputs(news: dict[str, Any]) -> tuple[dict[str, Any], list[Any
     return _provider.parse_props(news, FIELDS)
 
 
-def _same(prop: str, old: Any, new: Any) -> bool:
+def same_value(prop: str, old: Any, new: Any) -> bool:
     if prop == "snapshot_id":
         return _provider.as_int(old) == _provider.as_int(new)
     return bool(_normal(old or []) == _normal(new or []))
@@ -118,7 +118,7 @@ def _normal(value: Any) -> Any:
     return value
 
 
-def _restore_once(api: Client, args: _Inputs) -> dict[str, Any]:
+def _restore_once(api: Client, args: _Inputs, on_poll: Callable[[Server | None, float], None] | None) -> dict[str, Any]:
     """The restore, sent at most once: what create records about it (server and message)."""
     started_at = time.monotonic()
     outcome = restore_once(api, args.snapshot_id)
@@ -141,7 +141,7 @@ def _restore_once(api: Client, args: _Inputs) -> dict[str, Any]:
             "(`vpsorg servers`); to restore once more, change `triggers`."
         )
     if args.wait and outcome.server is not None:
-        _wait(api, outcome.server.id, outs, started_at)
+        _wait(api, outcome.server.id, outs, started_at, on_poll)
     return outs
 
 
@@ -155,10 +155,18 @@ def _server_outs(server: ServerRef | Server | None) -> dict[str, Any]:
     return {"server_id": server.id, "server_name": server.name, "server_status": server.status}
 
 
-def _wait(api: Client, server_id: int, outs: dict[str, Any], started_at: float) -> None:
+def _wait(
+    api: Client,
+    server_id: int,
+    outs: dict[str, Any],
+    started_at: float,
+    on_poll: Callable[[Server | None, float], None] | None,
+) -> None:
     """Wait until the server is no longer ``restoring``; a wait that fails or runs out is noted, not raised."""
     try:
-        outs["server_status"] = wait_for_restore(api, server_id, timeout=max(0.001, remaining() or 0.0)).status
+        outs["server_status"] = wait_for_restore(
+            api, server_id, timeout=max(0.001, remaining() or 0.0), on_poll=on_poll
+        ).status
     except VpsorgError as e:
         last = getattr(e, "last_seen", None)
         outs["server_status"] = getattr(last, "status", None) or outs["server_status"]
@@ -166,6 +174,28 @@ def _wait(api: Client, server_id: int, outs: dict[str, Any], started_at: float) 
             f"{outs['message'] or 'Restore started.'} Waiting for the server stopped after "
             f"{format_duration(time.monotonic() - started_at)}: {e} The restore goes on; it will not be sent again."
         )
+
+
+def create_step(
+    api: Client,
+    props: dict[str, Any],
+    *,
+    timeout: float | None = None,
+    on_poll: Callable[[Server | None, float], None] | None = None,
+) -> CreateResult:
+    """The restore, sent at most once, and the wait; ``timeout`` (the engine's customTimeouts) overrides
+    ``wait_timeout``. Shared with the native plugin (pulumi_vpsorg.native)."""
+    args = _Inputs.of(props)
+    started = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    outs: dict[str, Any] = {k: props.get(k) for k in INPUTS}
+    outs.update(snapshot_id=args.snapshot_id, restored_at=started)
+    with deadline(timeout or args.timeout):
+        outs.update(_restore_once(api, args, on_poll))
+    return CreateResult(f"{args.snapshot_id}@{started}", outs)
+
+
+def updated_state(olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+    return {**olds, "wait": news.get("wait"), "wait_timeout": news.get("wait_timeout")}
 
 
 class _RestoreProvider(_provider._Provider):
@@ -176,24 +206,18 @@ class _RestoreProvider(_provider._Provider):
         return CheckResult(inputs, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        replaces = _provider.changed(REPLACE_ON_CHANGES, olds, news, _same)
+        replaces = _provider.changed(REPLACE_ON_CHANGES, olds, news, same_value)
         return DiffResult(changes=bool(replaces), replaces=replaces, delete_before_replace=True)
 
     @_provider.plain_errors
     def create(self, props: dict[str, Any]) -> CreateResult:
-        args = _Inputs.of(props)
-        started = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        outs: dict[str, Any] = {k: props.get(k) for k in INPUTS}
-        outs.update(snapshot_id=args.snapshot_id, restored_at=started)
-        with deadline(args.timeout):
-            outs.update(_restore_once(_provider.client(), args))
-        return CreateResult(f"{args.snapshot_id}@{started}", outs)
+        return create_step(_provider.client(), props)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         return ReadResult(id_, props)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult({**olds, "wait": news.get("wait"), "wait_timeout": news.get("wait_timeout")})
+        return UpdateResult(updated_state(olds, news))
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
         return None

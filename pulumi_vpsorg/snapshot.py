@@ -22,6 +22,7 @@ one an interrupted run of this stack left behind (which is its own, and deleted 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, overload
 
@@ -31,10 +32,11 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Up
 from . import _provider, listing
 from ._program import end_quietly_when_cancelled
 from ._provider import Field
+from .client import Client
 from .errors import NotFoundError, SnapshotLimitError, VpsorgError, WaitTimeoutError
 from .models import Snapshot as SnapshotModel
 from .models import snapshot_name_problem
-from .operations import delete_snapshot, owner_of, take_snapshot
+from .operations import delete_snapshot, owner_of, same_stack, take_snapshot
 from .wait import parse_duration
 
 DEFAULT_WAIT_TIMEOUT = 3600.0
@@ -120,7 +122,7 @@ def check_snapshot_inputs(news: dict[str, Any]) -> tuple[dict[str, Any], list[An
     return _provider.parse_props(news, FIELDS)
 
 
-def _same(prop: str, old: Any, new: Any) -> bool:
+def same_value(prop: str, old: Any, new: Any) -> bool:
     if prop == "server_id":
         return _provider.as_int(old) == _provider.as_int(new)
     if prop == "description":
@@ -157,70 +159,107 @@ class _SnapshotProvider(_provider._Provider):
         return CheckResult(inputs, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        replaces = _provider.changed(REPLACE_ON_CHANGES, olds, news, _same)
-        updates = _provider.changed(UPDATE_ON_CHANGES, olds, news, _same)
+        replaces = _provider.changed(REPLACE_ON_CHANGES, olds, news, same_value)
+        updates = _provider.changed(UPDATE_ON_CHANGES, olds, news, same_value)
         return DiffResult(changes=bool(replaces or updates), replaces=replaces)
 
     @_provider.plain_errors
     def create(self, props: dict[str, Any]) -> CreateResult:
-        args = _Inputs.of(props)
-        assert args.server_id is not None and args.name is not None  # required: check refused it otherwise
-        stack = props.get(STACK) if isinstance(props.get(STACK), str) else None
-        try:
-            snap, adopted = take_snapshot(
-                _provider.client(), args.server_id, args.name, args.description, timeout=args.timeout, owner=stack
-            )
-        except SnapshotLimitError as e:
-            raise e.with_hint(
-                "Delete one of them (`vpsorg snapshots delete ID --yes`), or rotate this resource with "
-                "`opts=pulumi.ResourceOptions(delete_before_replace=True)`."
-            ) from None
-        except WaitTimeoutError as e:
-            raise WaitTimeoutError(
-                f"{e} It goes on, but is not recorded in this stack: the next `pulumi up` adopts "
-                f"snapshot {args.name!r} by name and keeps waiting (raise wait_timeout if this happens often).",
-                e.last_seen,
-            ) from None
-        owner = owner_of(snap)
-        managed_by = owner if adopted and owner is not None and owner != stack else None
-        return CreateResult(str(snap.id), _outputs(snap, props, adopted, managed_by))
+        return create_step(_provider.client(), props)
 
     @_provider.plain_errors
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        snapshot_id = _snapshot_id(id_)
-        server_id = _Inputs.of(props).server_id
-        api = _provider.client()
-        managed = "snapshot_id" in props  # refresh of a resource this stack holds; else `Snapshot.get` or an import
-        try:
-            with listing.busy(api, server_id, reading=True):
-                found = listing.find_snapshot(api, server_id, snapshot_id, since=listing.read_since(api, server_id))
-        except listing.AbsenceUncertainError as e:
-            if not managed:
-                raise
-            log.warning("%s It stays in the stack's state as it was; refresh again later.", e)
-            return ReadResult(id_, props)
-        if found is None and not managed:
-            raise NotFoundError(
-                404,
-                "",
-                message=f"Snapshot {snapshot_id} does not exist (or this token cannot see it): "
-                "`vpsorg snapshots list` shows the ones that do.",
-            )
-        if found is None:
-            return ReadResult("", {})  # gone: the engine drops it from state
-        return ReadResult(str(found.id), _outputs(found, props, adopted=False))
+        return read_step(_provider.client(), id_, props)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Record the new ``description`` / ``wait_timeout``: the snapshot itself stays as it is."""
-        return UpdateResult({**olds, "description": news.get("description"), "wait_timeout": news.get("wait_timeout")})
+        return UpdateResult(updated_state(olds, news))
 
     @_provider.plain_errors
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        if props.get("managed_by"):  # adopted from the stack that took it: that stack deletes it
-            log.warning("snapshot %s is left in place: stack %s took it and manages it", id_, props["managed_by"])
-            return
-        args = _Inputs.of(props)
-        delete_snapshot(_provider.client(), _snapshot_id(id_), args.server_id, timeout=args.timeout)
+        delete_step(_provider.client(), id_, props)
+
+
+# ----- the steps, shared with the native plugin (pulumi_vpsorg.native) -------------------------------------------
+
+
+def create_step(
+    api: Client,
+    props: dict[str, Any],
+    *,
+    timeout: float | None = None,
+    on_poll: Callable[[SnapshotModel, float], None] | None = None,
+) -> CreateResult:
+    """Take (or adopt) the snapshot; ``timeout`` (the engine's customTimeouts) overrides ``wait_timeout``."""
+    args = _Inputs.of(props)
+    assert args.server_id is not None and args.name is not None  # required: check refused it otherwise
+    stack = props.get(STACK) if isinstance(props.get(STACK), str) else None
+    limit = timeout or args.timeout
+    try:
+        snap, adopted = take_snapshot(
+            api, args.server_id, args.name, args.description, timeout=limit, owner=stack, on_poll=on_poll
+        )
+    except SnapshotLimitError as e:
+        raise e.with_hint(
+            "Delete one of them (`vpsorg snapshots delete ID --yes`), or rotate this resource with "
+            "`deleteBeforeReplace` (Python: `opts=pulumi.ResourceOptions(delete_before_replace=True)`)."
+        ) from None
+    except WaitTimeoutError as e:
+        raise WaitTimeoutError(
+            f"{e} It goes on, but is not recorded in this stack: the next `pulumi up` adopts "
+            f"snapshot {args.name!r} by name and keeps waiting (raise wait_timeout or customTimeouts.create if this "
+            "happens often).",
+            e.last_seen,
+        ) from None
+    owner = owner_of(snap)
+    managed_by = owner if adopted and owner is not None and not same_stack(owner, stack) else None
+    return CreateResult(str(snap.id), _outputs(snap, props, adopted, managed_by))
+
+
+def read_step(api: Client, id_: str, props: dict[str, Any]) -> ReadResult:
+    """Refresh (props hold ``snapshot_id``), or look up an id for ``get`` / import (an id that does not exist
+    fails)."""
+    snapshot_id = _snapshot_id(id_)
+    server_id = _Inputs.of(props).server_id
+    managed = "snapshot_id" in props  # refresh of a resource this stack holds; else `Snapshot.get` or an import
+    try:
+        with listing.busy(api, server_id, reading=True):
+            found = listing.find_snapshot(api, server_id, snapshot_id, since=listing.read_since(api, server_id))
+    except listing.AbsenceUncertainError as e:
+        if not managed:
+            raise
+        log.warning("%s It stays in the stack's state as it was; refresh again later.", e)
+        return ReadResult(id_, props)
+    if found is None and not managed:
+        raise NotFoundError(
+            404,
+            "",
+            message=f"Snapshot {snapshot_id} does not exist (or this token cannot see it): "
+            "`vpsorg snapshots list` shows the ones that do.",
+        )
+    if found is None:
+        return ReadResult("", {})  # gone: the engine drops it from state
+    return ReadResult(str(found.id), _outputs(found, props, adopted=False))
+
+
+def updated_state(olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+    return {**olds, "description": news.get("description"), "wait_timeout": news.get("wait_timeout")}
+
+
+def delete_step(
+    api: Client,
+    id_: str,
+    props: dict[str, Any],
+    *,
+    timeout: float | None = None,
+    on_poll: Callable[[SnapshotModel, float], None] | None = None,
+) -> None:
+    """Delete the snapshot (already gone is fine), unless another stack took it (``managed_by``)."""
+    if props.get("managed_by"):  # adopted from the stack that took it: that stack deletes it
+        log.warning("snapshot %s is left in place: stack %s took it and manages it", id_, props["managed_by"])
+        return
+    args = _Inputs.of(props)
+    delete_snapshot(api, _snapshot_id(id_), args.server_id, timeout=timeout or args.timeout, on_poll=on_poll)
 
 
 def _snapshot_id(id_: str) -> int:

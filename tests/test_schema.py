@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
-import inspect
 import json
 import os
 import re
 
+import grpc
 import jsonschema
 import pytest
-from _consts import SHARED
-from _engine import RESTORE_TYPE, SNAPSHOT_TYPE, urn
+from _consts import SHARED, TOKEN
+from _engine import RESTORE_TYPE, SNAPSHOT_TYPE, ProviderHost, urn
 
 from pulumi_vpsorg import restore, snapshot
+from pulumi_vpsorg.native import provider as native
+from pulumi_vpsorg.native._values import camel
 
 ROOT = os.path.join(os.path.dirname(__file__), "..")
 METASCHEMA = os.path.join(SHARED, "pulumi-package-metaschema.json")
@@ -38,21 +40,39 @@ def test_resource_matches_the_code(token):
     spec = SCHEMA["resources"][token]
     args = module.SnapshotArgs if token.endswith(":Snapshot") else module.SnapshotRestoreArgs
     params = [f.name for f in dataclasses.fields(args)]
-    assert list(spec["inputProperties"]) == params == list(module.INPUTS)
-    assert spec["requiredInputs"] == list(module.REQUIRED)
-    assert set(spec["properties"]) == set(module.OUTPUTS)
+    # the schema's camelCase names are the Python names, mapped (the native plugin maps them on the wire)
+    assert list(spec["inputProperties"]) == [camel(p) for p in params] == [camel(p) for p in module.INPUTS]
+    assert spec["requiredInputs"] == [camel(p) for p in module.REQUIRED]
+    assert set(spec["properties"]) == {camel(p) for p in module.OUTPUTS}
     for props in (spec["inputProperties"], spec["properties"]):
         replaced = {k for k, v in props.items() if v.get("replaceOnChanges")}
-        assert replaced == set(module.REPLACE_ON_CHANGES) & set(props)
+        assert replaced == {camel(p) for p in module.REPLACE_ON_CHANGES} & set(props)
 
 
-def test_config_matches_the_provider():
-    import pulumi_vpsorg._provider as provider_module
-
-    source = inspect.getsource(provider_module._Provider.configure)
-    for key in SCHEMA["config"]["variables"]:
-        assert f'"vpsorg:{key}"' in source
+def test_every_config_variable_reaches_the_dynamic_provider(api, snap_props):
+    """Stack config under each of the schema's config names configures the dynamic provider: the token and the
+    endpoint reach the emulator (it accepts only TOKEN), and a bad request budget is refused naming its key."""
+    values = {"token": TOKEN, "endpoint": api.endpoint, "maxRequestsPerSecond": "0"}
+    assert set(SCHEMA["config"]["variables"]) == set(values)
     assert SCHEMA["config"]["variables"]["token"]["secret"] is True
+    for rps, works in (("0", True), ("lots", False)):
+        h = ProviderHost()
+        try:
+            h.configure({f"vpsorg:{k}": v for k, v in dict(values, maxRequestsPerSecond=rps).items()})
+            inputs, _ = h.check(urn(SNAPSHOT_TYPE, "s"), {}, snap_props(server_id=12345, name=f"n{rps}"))
+            if works:
+                h.create(urn(SNAPSHOT_TYPE, "s"), inputs)
+            else:
+                with pytest.raises(grpc.RpcError, match="vpsorg:maxRequestsPerSecond"):
+                    h.create(urn(SNAPSHOT_TYPE, "s"), inputs)
+        finally:
+            h.close()
+    assert [s["name"] for s in api.emu.snapshots()] == ["n0"]  # the refused one sent nothing
+
+
+def test_the_provider_resource_takes_the_config_variables(api):
+    """The native plugin's provider inputs are the config variables by the same names (explicit providers)."""
+    assert set(SCHEMA["provider"]["inputProperties"]) == set(SCHEMA["config"]["variables"]) == set(native.CONFIG)
 
 
 def test_outputs_of_a_real_create_are_the_schema_properties(host, api, snap_props, restore_props):
@@ -61,11 +81,13 @@ def test_outputs_of_a_real_create_are_the_schema_properties(host, api, snap_prop
     )
     _, outs = host.create(urn(SNAPSHOT_TYPE, "s"), inputs)
     # managed_by is None here (this stack took it), and None is not sent on the wire
-    assert set(outs) - {"__provider"} == set(SCHEMA["resources"]["vpsorg:index:Snapshot"]["properties"]) - {
-        "managed_by"
-    }
+    assert {camel(k) for k in outs if k != "__provider"} == set(
+        SCHEMA["resources"]["vpsorg:index:Snapshot"]["properties"]
+    ) - {"managedBy"}
     inputs, _ = host.check(urn(RESTORE_TYPE, "r"), {}, restore_props(snapshot_id=801, wait=False))
     _, outs = host.create(urn(RESTORE_TYPE, "r"), inputs)
     # outputs that are None are not sent on the wire: compare against what was present
-    assert set(outs) - {"__provider"} <= set(SCHEMA["resources"]["vpsorg:index:SnapshotRestore"]["properties"])
+    assert {camel(k) for k in outs if k != "__provider"} <= set(
+        SCHEMA["resources"]["vpsorg:index:SnapshotRestore"]["properties"]
+    )
     assert {"snapshot_id", "server_id", "server_name", "server_status", "message", "restored_at"} <= set(outs)

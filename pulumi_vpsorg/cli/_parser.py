@@ -13,7 +13,7 @@ from .._version import __version__
 from ..client import DEFAULT_ENDPOINT
 from ..models import positive_int
 from ..wait import parse_duration
-from . import _completion, _emulator, _restore, _servers, _snapshots
+from . import _completion, _emulator, _plugin, _restore, _servers, _snapshots
 from ._env import Environment, ExitStatus
 
 EXIT_CODES = f"""\
@@ -404,6 +404,26 @@ def _tool_screens(sub: Subcommands, g: _Groups) -> None:
     s.add_argument("--rate-limit", type=_rate, metavar="N", help="answer 429 beyond N requests a second")
     s.add_argument("-v", "--verbose", action="store_true", help="log each request on stderr")
     s.set_defaults(run=_emulator.cmd_emulator)
+    plugin = _screen(
+        sub,
+        "plugin",
+        "The native plugin pulumi-resource-vpsorg, for Pulumi programs in any language (YAML, TypeScript, ...).",
+        "  vpsorg plugin install",
+        [],
+    )
+    plugin_sub = plugin.add_subparsers(metavar="ACTION", dest="action")
+    plugin.set_defaults(run=_help(plugin))
+    s = _screen(
+        plugin_sub,
+        "install",
+        "Install the native plugin pulumi-resource-vpsorg (runs this Python) with `pulumi plugin install`, so every "
+        "Pulumi program on this machine can use vpsorg:index:Snapshot, SnapshotRestore and the functions. Run it "
+        "again after upgrading this package.",
+        "  vpsorg plugin install\n  vpsorg plugin install --pulumi ~/.pulumi/bin/pulumi",
+        [g.limit],
+    )
+    s.add_argument("--pulumi", metavar="PATH", help="the pulumi CLI to use (default: pulumi on PATH)")
+    s.set_defaults(run=_plugin.cmd_plugin_install)
     s = _screen(sub, "version", "Print the version.", "  vpsorg version", [])
     s.set_defaults(run=lambda _a, e: e.print(f"vpsorg {__version__}") or ExitStatus.SUCCESS)
     s = _screen(

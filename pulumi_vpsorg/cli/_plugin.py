@@ -1,0 +1,57 @@
+"""``vpsorg plugin install``: make the native plugin ``pulumi-resource-vpsorg`` available to every Pulumi program
+on this machine (YAML, TypeScript, ...), through Pulumi's own plugin store, so the engine finds it without the
+"using ... from $PATH" warning.
+
+The plugin is a two-line shell script that runs this Python (so it uses this installation of the package); it is
+handed to ``pulumi plugin install resource vpsorg <version> --file <folder>``, which copies it to
+``$PULUMI_HOME/plugins/resource-vpsorg-v<version>/``. Run it again after upgrading the package or moving its venv.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+
+from .._deadline import remaining
+from .._version import __version__
+from ._env import Environment, ExitStatus, Refused
+
+PLUGIN = "pulumi-resource-vpsorg"
+
+
+def write_shim(folder: str, python: str = sys.executable) -> str:
+    """The plugin executable in ``folder``: runs ``python -m pulumi_vpsorg.native`` with the engine's arguments."""
+    path = os.path.join(folder, PLUGIN)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(f'#!/bin/sh\nexec {shlex.quote(python)} -m pulumi_vpsorg.native "$@"\n')
+    os.chmod(path, 0o755)
+    return path
+
+
+def cmd_plugin_install(args: argparse.Namespace, env: Environment) -> int:
+    pulumi = args.pulumi or shutil.which("pulumi")
+    command = ["pulumi", "plugin", "install", "resource", "vpsorg", __version__, "--file", "<folder>"]
+    if not pulumi:
+        raise Refused(
+            f"the `pulumi` CLI is not on PATH: install it (https://www.pulumi.com/docs/install/), or pass --pulumi "
+            f"PATH. Then run this again; it runs `{' '.join(command)}` with a folder holding {PLUGIN}."
+        )
+    with tempfile.TemporaryDirectory(prefix="vpsorg-plugin-") as folder:
+        write_shim(folder)
+        command[0], command[-1] = pulumi, folder
+        env.say(f"vpsorg: installing {PLUGIN} {__version__} (runs {sys.executable}) with `pulumi plugin install`")
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=remaining(), check=False)
+        except subprocess.TimeoutExpired:
+            env.say("vpsorg: timed out: `pulumi plugin install` did not finish within --timeout.")
+            return ExitStatus.TIMEOUT
+    if done.returncode != 0:
+        env.say(f"vpsorg: error: `pulumi plugin install` failed (exit {done.returncode}): {done.stderr.strip()}")
+        return ExitStatus.ERROR
+    env.print(f"installed resource plugin vpsorg {__version__}: Pulumi programs in any language can use vpsorg:index:*")
+    return ExitStatus.SUCCESS

@@ -1,0 +1,93 @@
+"""What the plugin tells the user while it works, through the engine's log with the resource's URN: progress lines
+while a step waits, and the package's warnings (a snapshot left in place, a refresh that could not be sure).
+
+The engine's address comes on the plugin's command line; without one (tests driving the plugin directly) nothing is
+sent.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import grpc
+from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
+
+PROGRESS_ENV = "VPSORG_PROGRESS_SECONDS"
+DEFAULT_EVERY = 60.0
+_current = threading.local()  # the URN of the step this thread runs
+
+
+class Progress:
+    """Sends lines to the engine's log, each under a resource."""
+
+    def __init__(self, engine_address: str | None) -> None:
+        self._address = engine_address
+        self._stub: engine_pb2_grpc.EngineStub | None = None
+        self._lock = threading.Lock()
+        self.every = _every()
+
+    def send(self, severity: engine_pb2.LogSeverity.ValueType, message: str, urn: str) -> None:
+        if self._address is None:
+            return
+        with self._lock:
+            if self._stub is None:
+                self._stub = engine_pb2_grpc.EngineStub(grpc.insecure_channel(self._address))
+        try:
+            self._stub.Log(engine_pb2.LogRequest(severity=severity, message=message, urn=urn), timeout=10)
+        except grpc.RpcError:
+            pass  # a lost progress line is not worth failing a step for
+
+    def reporter(self, urn: str, line: Callable[[Any, float], str]) -> Callable[[Any, float], None]:
+        """An ``on_poll`` for a wait: a line under ``urn`` once every ``every`` seconds of waiting."""
+        last = [0.0]
+
+        def report(seen: Any, waited: float) -> None:
+            if waited - last[0] >= self.every:
+                last[0] = waited
+                self.send(engine_pb2.INFO, line(seen, waited), urn)
+
+        return report
+
+    @contextmanager
+    def step(self, urn: str) -> Iterator[None]:
+        """Inside: the package's warnings on this thread go under ``urn``."""
+        previous = getattr(_current, "urn", None)
+        _current.urn = urn
+        try:
+            yield
+        finally:
+            _current.urn = previous
+
+
+class WarningsToEngine(logging.Handler):
+    """The ``pulumi_vpsorg`` logger's warnings, under the URN of the step that logged them."""
+
+    def __init__(self, progress: Progress) -> None:
+        super().__init__(logging.WARNING)
+        self._progress = progress
+
+    def emit(self, record: logging.LogRecord) -> None:
+        severity = engine_pb2.ERROR if record.levelno >= logging.ERROR else engine_pb2.WARNING
+        self._progress.send(severity, record.getMessage(), getattr(_current, "urn", None) or "")
+
+
+def _every() -> float:
+    text = os.environ.get(PROGRESS_ENV, "").strip()
+    try:
+        every = float(text) if text else DEFAULT_EVERY
+    except ValueError:
+        every = 0.0
+    if not every > 0:
+        logging.getLogger("pulumi_vpsorg").warning(
+            "%s=%r is not a number of seconds above 0: progress lines come every %gs",
+            PROGRESS_ENV,
+            text[:40],
+            DEFAULT_EVERY,
+        )
+        return DEFAULT_EVERY
+    return every

@@ -1,0 +1,85 @@
+"""Property values between the engine's wire form and the plain dicts the resource steps use.
+
+The steps (``snapshot.create_step`` and the others) are the dynamic resources' own, so they take snake_case
+names, numbers as floats and an unknown preview value as the wire's ``UNKNOWN`` string, exactly as the dynamic
+provider host hands them over. Here camelCase schema names become snake_case at the top level (nested values, such
+as ``triggers``, are kept as written), secrets are unwrapped (no output of ours is secret; the engine keeps an
+output secret when the input of the same name was), and back.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from pulumi.provider.experimental.property_value import Computed, PropertyValue
+from pulumi.runtime.rpc import UNKNOWN
+
+_UPPER = re.compile(r"[A-Z]")
+_UNDERSCORE = re.compile(r"_([a-z0-9])")
+
+
+def snake(name: str) -> str:
+    """``serverId`` -> ``server_id``."""
+    return _UPPER.sub(lambda m: "_" + m.group(0).lower(), name)
+
+
+def camel(name: str) -> str:
+    """``server_id`` -> ``serverId``."""
+    return _UNDERSCORE.sub(lambda m: m.group(1).upper(), name)
+
+
+def camel_names(text: str, names: Mapping[str, object]) -> str:
+    """``text`` (a message of the steps) with each snake_case property of ``names`` written as the schema does."""
+    for name in names:
+        if "_" in name:
+            text = re.sub(rf"\b{name}\b", camel(name), text)
+    return text
+
+
+def to_plain(props: Mapping[str, PropertyValue]) -> dict[str, Any]:
+    """The engine's properties as the steps take them: snake_case names, plain values."""
+    return {snake(k): _plain(v) for k, v in props.items()}
+
+
+def _plain(value: PropertyValue) -> Any:
+    inner = value.value
+    if isinstance(inner, Computed):
+        return UNKNOWN
+    if isinstance(inner, tuple):
+        return [_plain(v) for v in inner]
+    if isinstance(inner, Mapping):
+        return {k: _plain(v) for k, v in inner.items()}
+    return inner
+
+
+def to_wire(props: Mapping[str, Any]) -> dict[str, PropertyValue]:
+    """The steps' results as the engine takes them: camelCase names; None values left out."""
+    return {camel(k): _wire(v) for k, v in props.items() if v is not None}
+
+
+def _wire(value: Any) -> PropertyValue:
+    if value is None:
+        return PropertyValue.null()
+    if value == UNKNOWN:
+        return PropertyValue.computed()
+    if isinstance(value, bool) or isinstance(value, str):
+        return PropertyValue(value)
+    if isinstance(value, (int, float)):
+        return PropertyValue(float(value))
+    if isinstance(value, (list, tuple)):
+        return PropertyValue([_wire(v) for v in value])
+    if isinstance(value, Mapping):
+        return PropertyValue({str(k): _wire(v) for k, v in value.items()})
+    raise TypeError(f"cannot send a {type(value).__name__} to the engine")
+
+
+def text(value: PropertyValue | None) -> str | None:
+    """A configuration value as text (None when unset, empty or unknown)."""
+    if value is None or isinstance(value.value, Computed) or value.value in (None, ""):
+        return None
+    inner = value.value
+    if isinstance(inner, float) and inner.is_integer():
+        return str(int(inner))
+    return str(inner)

@@ -1,0 +1,105 @@
+"""The plugin's functions: ``vpsorg:index:getSnapshots`` and ``vpsorg:index:getSnapshot``, what a rollback program
+uses to pick its restore point. Both read the API (in preview too, like every Pulumi function)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .. import _provider, listing
+from .._provider import Field
+from ..client import Client
+from ..errors import NotFoundError
+from ..models import Snapshot
+from ._values import camel, camel_names
+
+_SERVER = Field(_provider.positive("server_id", "a server id"))
+_TEXT = {k: Field(_provider.of_type(k, str, "a string")) for k in ("name", "name_prefix", "status")}
+LIST_FIELDS = {"server_id": Field(_SERVER.parse, required="the server whose snapshots to list"), **_TEXT}
+GET_FIELDS = {"snapshot_id": Field(_provider.positive("snapshot_id", "a snapshot id")), "server_id": _SERVER, **_TEXT}
+
+
+@dataclass(frozen=True)
+class Function:
+    fields: dict[str, Field]
+    run: Callable[[Client, dict[str, Any]], dict[str, Any]]
+    rule: Callable[[dict[str, Any]], tuple[str, str] | None] = lambda _: None  # a rule across arguments
+
+    def parse(self, args: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        """The arguments checked by the resources' rules, before any API call; failures named as the schema names
+        them."""
+        values, failures = _provider.parse_props(args, self.fields)
+        named = [(f.property, f.reason) for f in failures]
+        broken = None if named else self.rule(values)
+        return values, [(camel(k), camel_names(v, self.fields)) for k, v in named + ([broken] if broken else [])]
+
+
+def _server_or_snapshot(values: dict[str, Any]) -> tuple[str, str] | None:
+    if values.get("snapshot_id") is None and values.get("server_id") is None:
+        return "server_id", "server_id is required unless snapshot_id is given, such as 12345"
+    return None
+
+
+def info(snap: Snapshot) -> dict[str, Any]:
+    """A snapshot as the functions return it (``vpsorg:index:SnapshotInfo``, camelCase at every level)."""
+    fields = {
+        "snapshot_id": snap.id,
+        "server_id": snap.server_id,
+        "server_name": snap.server.name if snap.server else None,
+        "name": snap.name,
+        "description": snap.description,
+        "status": snap.status,
+        "size_mb": snap.size_mb,
+        "created_at": snap.created_at,
+    }
+    return {camel(k): v for k, v in fields.items()}
+
+
+def _matching(api: Client, args: dict[str, Any]) -> list[Snapshot]:
+    """The server's snapshots matching the filters, newest first (``created_at``, then id)."""
+    server_id = args["server_id"]
+    found = [
+        s
+        for s in api.snapshot_listing(server_id).snapshots
+        if s.server_id == server_id
+        and (args.get("name") is None or s.name == args["name"])
+        and s.name.startswith(args.get("name_prefix") or "")
+        and (args.get("status") is None or s.status == args["status"])
+    ]
+    return sorted(found, key=lambda s: (s.created_at or "", s.id), reverse=True)
+
+
+def get_snapshots(api: Client, args: dict[str, Any]) -> dict[str, Any]:
+    return {"snapshots": [info(s) for s in _matching(api, args)]}
+
+
+def get_snapshot(api: Client, args: dict[str, Any]) -> dict[str, Any]:
+    snapshot_id, server_id = args.get("snapshot_id"), args.get("server_id")
+    if snapshot_id is not None:
+        snap = listing.find_snapshot(api, server_id, snapshot_id, since=listing.read_since(api, server_id))
+        if snap is None or (server_id is not None and snap.server_id != server_id):
+            on = f" on server {server_id}" if server_id is not None else ""
+            raise NotFoundError(
+                404,
+                "",
+                message=f"Snapshot {snapshot_id} does not exist{on} (or this token cannot see it): "
+                "`vpsorg snapshots list` shows the ones that do.",
+            )
+        return info(snap)
+    matching = _matching(api, args)
+    if not matching:
+        wanted = ", ".join(f"{camel(k)} {v!r}" for k, v in args.items() if v is not None and k != "server_id")
+        raise NotFoundError(
+            404,
+            "",
+            message=f"Server {server_id} has no snapshot{' with ' + wanted if wanted else ''}: "
+            f"`vpsorg snapshots list --server {server_id}` shows the ones it has.",
+        )
+    return info(matching[0])
+
+
+FUNCTIONS: dict[str, Function] = {
+    "vpsorg:index:getSnapshots": Function(LIST_FIELDS, get_snapshots),
+    "vpsorg:index:getSnapshot": Function(GET_FIELDS, get_snapshot, _server_or_snapshot),
+}

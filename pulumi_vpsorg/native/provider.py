@@ -1,0 +1,188 @@
+"""The native provider: ``vpsorg:index:Snapshot``, ``vpsorg:index:SnapshotRestore`` and the functions
+``getSnapshot`` / ``getSnapshots``, for programs in any language.
+
+Each engine call runs the dynamic resources' own step (same rules, same messages, same guarantees) on a thread of
+a pool as wide as the engine's ``--parallel`` lets calls come, so a 10-minute wait holds a thread, not the server.
+
+- **configure**: keeps ``token``, ``endpoint`` and ``maxRequestsPerSecond`` (each else its environment variable);
+  makes no API call. The engine never calls create or update in preview (``supports_preview`` is false), so
+  preview sends nothing; check and diff are offline.
+- **create / delete**: ``customTimeouts`` (create, delete) bound the whole step; else ``waitTimeout``. While a step
+  waits, a line under the resource every ``VPSORG_PROGRESS_SECONDS`` (default 60).
+- **read**: refresh as the dynamic resource (gone from a complete list: dropped; uncertain: kept with a warning);
+  ``pulumi import`` and ``get`` of an id that does not exist fail, naming it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from pulumi.provider.experimental import provider as p
+from pulumi.provider.experimental.property_value import PropertyValue
+
+from .. import _provider, snapshot
+from .._version import __version__
+from ..budget import rate_limit
+from ..client import Client
+from ..errors import ConfigurationError
+from . import functions
+from ._kinds import KINDS, SNAPSHOT, Kind
+from ._progress import Progress
+from ._schema import SCHEMA_TEXT
+from ._values import camel, camel_names, text, to_plain, to_wire
+
+T = TypeVar("T")
+CONFIG = ("token", "endpoint", "maxRequestsPerSecond")
+_THREADS = 4096  # started only when calls need them: the engine's --parallel is the cap
+
+
+class VpsorgProvider(p.Provider):
+    """One provider instance (the engine starts a plugin process per provider resource)."""
+
+    def __init__(self, progress: Progress | None = None) -> None:
+        self._config: dict[str, str | None] = dict.fromkeys(CONFIG)
+        self._pool = ThreadPoolExecutor(max_workers=_THREADS, thread_name_prefix="vpsorg")
+        self._progress = progress or Progress(None)
+
+    def client(self) -> Client:
+        return _provider.client_for(
+            self._config["token"], self._config["endpoint"], self._config["maxRequestsPerSecond"]
+        )
+
+    async def _run(self, urn: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        """``fn`` on the pool (blocking HTTP and waits never hold the event loop or queue behind a small pool), its
+        warnings under ``urn``."""
+
+        def step() -> Any:
+            with self._progress.step(urn):
+                return fn(*args, **kwargs)
+
+        return await asyncio.get_running_loop().run_in_executor(self._pool, step)
+
+    # ----- configuration ----------------------------------------------------------------------------------------
+
+    async def get_schema(self, request: p.GetSchemaRequest) -> p.GetSchemaResponse:
+        return p.GetSchemaResponse(schema=SCHEMA_TEXT)
+
+    async def check_config(self, request: p.CheckRequest) -> p.CheckResponse:
+        failures = []
+        rps = text(request.new_inputs.get("maxRequestsPerSecond"))
+        try:
+            rate_limit(rps)
+        except ValueError as e:
+            failures.append(p.CheckFailure("maxRequestsPerSecond", str(e)))
+        return p.CheckResponse(inputs=request.new_inputs, failures=failures)
+
+    async def configure(self, request: p.ConfigureRequest) -> p.ConfigureResponse:
+        for key in CONFIG:
+            self._config[key] = text(request.args.get(key))
+        try:
+            rate_limit(self._config["maxRequestsPerSecond"])
+        except ValueError as e:
+            raise ConfigurationError(str(e)) from None
+        return p.ConfigureResponse(accept_secrets=True, supports_preview=False)
+
+    # ----- resources ----------------------------------------------------------------------------------------------
+
+    async def check(self, request: p.CheckRequest) -> p.CheckResponse:
+        kind = _kind(request.type)
+        values, failures = _provider.parse_props(to_plain(request.new_inputs), kind.fields)
+        return p.CheckResponse(
+            inputs=to_wire(values),
+            failures=[p.CheckFailure(camel(f.property), camel_names(f.reason, kind.fields)) for f in failures],
+        )
+
+    async def diff(self, request: p.DiffRequest) -> p.DiffResponse:
+        kind = _kind(request.type)
+        olds, news = to_plain(request.old_state), to_plain(request.new_inputs)
+        replaces = _provider.changed(kind.replace_on_changes, olds, news, kind.same)
+        updates = _provider.changed(kind.update_on_changes, olds, news, kind.same)
+        return p.DiffResponse(
+            changes=bool(replaces or updates),
+            replaces=[camel(r) for r in replaces],
+            delete_before_replace=kind.delete_before_replace and bool(replaces),
+        )
+
+    async def create(self, request: p.CreateRequest) -> p.CreateResponse:
+        kind = _kind(request.type)
+        props = to_plain(request.properties)
+        if request.preview:  # not sent while supports_preview is false; were it sent, nothing goes to the API
+            return p.CreateResponse(resource_id="", properties=request.properties)
+        if request.type == SNAPSHOT:
+            props[snapshot.STACK] = _stack_of(request.urn)
+        result = await self._run(
+            request.urn,
+            kind.create,
+            self.client(),
+            props,
+            timeout=request.timeout or None,
+            on_poll=self._progress.reporter(request.urn, kind.progress),
+        )
+        outs = {k: v for k, v in result.outs.items() if k != snapshot.STACK}
+        return p.CreateResponse(resource_id=result.id, properties=to_wire(outs))
+
+    async def read(self, request: p.ReadRequest) -> p.ReadResponse:
+        kind = _kind(request.type)
+        if kind.read is None:
+            return p.ReadResponse(request.resource_id, request.properties, request.inputs)
+        result = await self._run(
+            request.urn, kind.read, self.client(), request.resource_id, to_plain(request.properties)
+        )
+        if not result.id:
+            return p.ReadResponse("", {}, {})  # gone: the engine drops it from state
+        outs = to_wire(result.outs)
+        inputs = request.inputs or {k: outs[k] for k in ("serverId", "name") if k in outs}  # an import: no inputs
+        return p.ReadResponse(result.id, outs, inputs)
+
+    async def update(self, request: p.UpdateRequest) -> p.UpdateResponse:
+        kind = _kind(request.type)
+        return p.UpdateResponse(properties=to_wire(kind.update(to_plain(request.olds), to_plain(request.news))))
+
+    async def delete(self, request: p.DeleteRequest) -> None:
+        kind = _kind(request.type)
+        if kind.delete is None:
+            return
+        await self._run(
+            request.urn,
+            kind.delete,
+            self.client(),
+            request.resource_id,
+            to_plain(request.properties),
+            timeout=request.timeout or None,
+            on_poll=self._progress.reporter(request.urn, kind.progress),
+        )
+
+    # ----- functions ----------------------------------------------------------------------------------------------
+
+    async def invoke(self, request: p.InvokeRequest) -> p.InvokeResponse:
+        function = functions.FUNCTIONS.get(request.tok)
+        if function is None:
+            raise ConfigurationError(f"vpsorg has no function {request.tok!r}: it has {', '.join(functions.FUNCTIONS)}")
+        args, failures = function.parse(to_plain(request.args))
+        if failures:
+            return p.InvokeResponse(failures=[p.CheckFailure(k, v) for k, v in failures])
+        result = await self._run("", function.run, self.client(), args)
+        return p.InvokeResponse(return_value=_wire_map(result))
+
+
+def _wire_map(values: dict[str, Any]) -> dict[str, PropertyValue]:
+    return to_wire(values)
+
+
+def _kind(type_: str) -> Kind:
+    kind = KINDS.get(type_)
+    if kind is None:
+        raise ConfigurationError(f"vpsorg has no resource type {type_!r}: it has {', '.join(KINDS)}")
+    return kind
+
+
+def _stack_of(urn: str) -> str:
+    """``project/stack`` from ``urn:pulumi:<stack>::<project>::<type>::<name>`` (the engine tells a plugin no
+    organization; adoption compares project and stack, see ``operations.same_stack``)."""
+    head, project = urn.split("::")[:2]
+    return f"{project}/{head.rsplit(':', 1)[-1]}"
+
+
+__all__ = ["VpsorgProvider", "__version__"]

@@ -1,0 +1,237 @@
+"""The native plugin ``pulumi-resource-vpsorg``, driven over gRPC as the engine drives it (tests/_native.py):
+the same rules and guarantees as the dynamic resources, under camelCase schema names, plus what only a native
+provider can do (import, customTimeouts, functions, progress under the resource, explicit providers)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+
+import grpc
+import pytest
+from _consts import TOKEN
+from _engine import struct
+from _native import RESTORE, SNAPSHOT, FakeEngine, NativeHost, urn
+from google.protobuf import empty_pb2
+from pulumi.runtime import proto
+
+from pulumi_vpsorg import __version__
+from pulumi_vpsorg.emulator import Emulator, serve
+
+QUIET = {"VPSORG_READ_MAX_AGE": "0", "VPSORG_MAX_RPS": "0"}
+SCHEMA = json.load(open("schema.json"))
+
+
+@pytest.fixture(scope="module")
+def _shared_native() -> Iterator[NativeHost]:
+    h = NativeHost(env=QUIET)
+    yield h
+    h.close()
+
+
+@pytest.fixture
+def native(api, _shared_native: NativeHost) -> NativeHost:
+    """One plugin process for the module (as one serves a whole deployment), configured for this test's fresh
+    emulator as an explicit provider's inputs would configure it."""
+    _shared_native.configure(token=TOKEN, endpoint=api.endpoint)
+    return _shared_native
+
+
+def _error(e: pytest.ExceptionInfo[grpc.RpcError]) -> str:
+    return str(e.value.details())
+
+
+def _take(native: NativeHost, **props) -> tuple[str, dict]:
+    inputs, failures = native.check(SNAPSHOT, props)
+    assert failures == []
+    return native.create(SNAPSHOT, inputs)
+
+
+def test_serves_the_schema_file_and_its_version(native):
+    assert json.loads(native.schema()) == SCHEMA
+    assert SCHEMA["version"] == __version__
+    assert native.stub.GetPluginInfo(empty_pb2.Empty()).version == __version__
+
+
+def test_create_read_update_delete_under_schema_names(native, api):
+    id_, outs = _take(native, serverId=12345, name="pre-upgrade", description="before")
+    assert id_ == "801"
+    # every schema property but the unset ones (None is not sent): this stack took it, and no waitTimeout was given
+    assert set(outs) == set(SCHEMA["resources"][SNAPSHOT]["properties"]) - {"managedBy", "waitTimeout"}
+    assert outs["snapshotId"] == 801 and outs["serverId"] == 12345 and outs["status"] == "completed"
+    assert outs["adopted"] is False and "stack" not in outs
+    assert api.emu.snapshots()[0]["description"] == "before [pulumi stack: proj/dev]"
+    rid, read, _ = native.read(SNAPSHOT, id_, outs)
+    assert rid == "801" and read["name"] == "pre-upgrade"
+    assert native.update(SNAPSHOT, outs, {**outs, "description": "after"})["description"] == "after"
+    assert len(api.emu.requests("POST")) == 1
+    native.delete(SNAPSHOT, id_, outs)
+    assert api.emu.snapshots() == []
+    rid, read, _ = native.read(SNAPSHOT, id_, outs)
+    assert rid == "" and read == {}  # gone from a complete list: the engine drops it
+
+
+def test_check_names_each_bad_property_as_the_schema_does_and_calls_nothing(native, api):
+    _, failures = native.check(SNAPSHOT, {"serverId": -3, "name": "no spaces", "waitTimeout": "soon"})
+    props = {p for p, _ in failures}
+    assert props == {"serverId", "name", "waitTimeout"}
+    assert all("server_id" not in r and "wait_timeout" not in r for _, r in failures), failures
+    assert any(r.startswith("serverId must be a server id") for _, r in failures)
+    _, failures = native.check(SNAPSHOT, {})
+    assert ("serverId", "serverId is required: the id of the server to snapshot, such as 12345") in failures
+    assert api.emu.requests() == []
+
+
+def test_diff_replaces_on_server_or_name_and_restores_delete_first(native):
+    olds = {"snapshotId": 801, "serverId": 12345, "name": "a", "description": "x"}
+    diff = native.diff(SNAPSHOT, olds, {"serverId": 12345.0, "name": "b", "description": "x"})
+    assert list(diff.replaces) == ["name"] and not diff.deleteBeforeReplace
+    diff = native.diff(SNAPSHOT, olds, {"serverId": 12345, "name": "a", "description": "y"})
+    assert list(diff.replaces) == [] and diff.changes == diff.DIFF_SOME
+    diff = native.diff(RESTORE, {"snapshotId": 801, "triggers": [1]}, {"snapshotId": 801, "triggers": [2]})
+    assert list(diff.replaces) == ["triggers"] and diff.deleteBeforeReplace
+
+
+def test_preview_create_sends_nothing(native, api):
+    inputs, _ = native.check(SNAPSHOT, {"serverId": 12345, "name": "n"})
+    id_, _ = native.create(SNAPSHOT, inputs, preview=True)
+    inputs, _ = native.check(RESTORE, {"snapshotId": 801})
+    native.create(RESTORE, inputs, preview=True)
+    assert id_ == "" and api.emu.requests() == []
+
+
+def test_import_reads_by_id_alone_and_gives_the_inputs_to_write(native, api):
+    _take(native, serverId=12346, name="nightly")
+    rid, outs, inputs = native.read(SNAPSHOT, "801")  # `pulumi import`: an id and no properties
+    assert rid == "801" and outs["serverId"] == 12346 and inputs == {"serverId": 12346, "name": "nightly"}
+
+
+def test_import_or_get_of_a_missing_id_fails_plainly(native, api):
+    with pytest.raises(grpc.RpcError) as e:
+        native.read(SNAPSHOT, "9999")
+    assert _error(e) == (
+        "Snapshot 9999 does not exist (or this token cannot see it): `vpsorg snapshots list` shows the ones that do."
+    )  # our message alone: no traceback
+
+
+def test_custom_timeouts_bound_the_create_and_the_next_create_adopts(native, api):
+    api.emu.snapshot_seconds = 30.0
+    inputs, _ = native.check(SNAPSHOT, {"serverId": 12345, "name": "slow", "waitTimeout": "1h"})
+    with pytest.raises(grpc.RpcError) as e:
+        native.create(SNAPSHOT, inputs, timeout=1.0)  # customTimeouts.create: 1s
+    assert "still being created" in _error(e) and "next `pulumi up` adopts" in _error(e)
+    api.emu.complete_all()
+    id_, outs = native.create(SNAPSHOT, inputs)
+    assert id_ == "801" and outs["adopted"] is True and outs["waitTimeout"] == "1h"
+    assert len(api.emu.requests("POST")) == 1
+
+
+def test_restore_is_sent_once_and_refresh_calls_nothing(native, api):
+    _take(native, serverId=12345, name="good")
+    inputs, _ = native.check(RESTORE, {"snapshotId": 801, "triggers": ["v1"], "wait": False})
+    id_, outs = native.create(RESTORE, inputs)
+    assert outs["serverId"] == 12345 and outs["triggers"] == ["v1"] and "restoredAt" in outs
+    sent = len(api.emu.requests())
+    assert native.read(RESTORE, id_, outs)[1] == outs
+    native.delete(RESTORE, id_, outs)
+    assert len(api.emu.requests()) == sent
+    assert len(api.emu.requests("POST", "/api/v1/snapshots/801/restore/")) == 1
+
+
+def test_get_snapshots_newest_first_with_filters(native, api):
+    for name in ("nightly-1", "nightly-2", "manual", "nightly-3"):
+        _take(native, serverId=12345, name=name)
+    _take(native, serverId=12346, name="nightly-9")
+    found, failures = native.invoke("vpsorg:index:getSnapshots", serverId=12345, namePrefix="nightly-")
+    assert failures == []
+    assert [s["name"] for s in found["snapshots"]] == ["nightly-3", "nightly-2", "nightly-1"]
+    assert set(found["snapshots"][0]) <= set(SCHEMA["types"]["vpsorg:index:SnapshotInfo"]["properties"])
+    found, _ = native.invoke("vpsorg:index:getSnapshot", serverId=12345, namePrefix="nightly-", status="completed")
+    assert found["name"] == "nightly-3" and found["snapshotId"] == 804
+    found, _ = native.invoke("vpsorg:index:getSnapshot", serverId=12345, name="manual")
+    assert found["snapshotId"] == 803
+    found, _ = native.invoke("vpsorg:index:getSnapshot", snapshotId=805)
+    assert found["serverId"] == 12346
+
+
+def test_get_snapshot_refuses_bad_arguments_before_any_call_and_names_what_is_missing(native, api):
+    _, failures = native.invoke("vpsorg:index:getSnapshot", name="x")
+    assert failures == [("serverId", "serverId is required unless snapshotId is given, such as 12345")]
+    _, failures = native.invoke("vpsorg:index:getSnapshots", serverId="abc")
+    assert [p for p, _ in failures] == ["serverId"]
+    assert api.emu.requests() == []
+    with pytest.raises(grpc.RpcError) as e:
+        native.invoke("vpsorg:index:getSnapshot", serverId=12345, namePrefix="nightly-")
+    assert _error(e).startswith("Server 12345 has no snapshot with namePrefix 'nightly-'")
+
+
+def test_explicit_providers_reach_their_own_endpoints(api):
+    other = Emulator(token="vps_other", snapshot_seconds=0)
+    server = serve(other)
+    first, second = NativeHost(env=QUIET), NativeHost(env=QUIET)
+    try:
+        first.configure(token=TOKEN, endpoint=api.endpoint)
+        second.configure(token="vps_other", endpoint=server.endpoint)
+        _take(first, serverId=12345, name="a")
+        _take(second, serverId=12345, name="b")
+    finally:
+        first.close(), second.close(), server.close()
+    assert [s["name"] for s in api.emu.snapshots()] == ["a"] and [s["name"] for s in other.snapshots()] == ["b"]
+
+
+def test_a_bad_request_budget_is_refused_naming_the_setting(api):
+    h = NativeHost(env=QUIET)
+    try:
+        request = proto.CheckRequest(urn=urn("pulumi:providers:vpsorg", "p"), news=struct({"maxRequestsPerSecond": -1}))
+        failures = h.stub.CheckConfig(request).failures
+    finally:
+        h.close()
+    assert [f.property for f in failures] == ["maxRequestsPerSecond"]
+
+
+def test_progress_lines_and_warnings_go_under_the_resource(api):
+    engine = FakeEngine()
+    h = NativeHost(engine, env={**QUIET, "VPSORG_PROGRESS_SECONDS": "0.2"})
+    api.emu.snapshot_seconds = 60.0
+    try:
+        h.configure(token=TOKEN, endpoint=api.endpoint)
+        inputs, _ = h.check(SNAPSHOT, {"serverId": 12345, "name": "long"})
+        done: list[object] = []
+        creating = threading.Thread(target=lambda: done.append(h.create(SNAPSHOT, inputs, name="long")))
+        creating.start()
+        assert engine.logged.wait(30)
+        api.emu.complete_all()
+        creating.join(60)
+        # adopted from another stack: destroy leaves it, and says so under the resource
+        h.delete(SNAPSHOT, "801", {"snapshotId": 801, "serverId": 12345, "name": "long", "managedBy": "p/other"})
+    finally:
+        h.close()
+        engine.close()
+    severity, line, where = engine.logs[0]
+    assert where == urn(SNAPSHOT, "long") and line.startswith("snapshot 801 'long' is in_progress (")
+    assert any("left in place" in m and u == urn(SNAPSHOT, "r") for _, m, u in engine.logs)
+    assert done and done[0][1]["status"] == "completed"
+
+
+def test_many_creates_run_at_once_not_four_at_a_time(api):
+    """The engine's --parallel is the only cap: 24 creates are all posted while none has completed."""
+    h = NativeHost(env=QUIET)
+    api.emu.snapshot_seconds = 600.0
+    results: list[object] = []
+    try:
+        h.configure(token=TOKEN, endpoint=api.endpoint)
+        todo = [h.check(SNAPSHOT, {"serverId": 12345 + i % 6, "name": f"s{i}"})[0] for i in range(24)]
+        threads = [threading.Thread(target=lambda p=p: results.append(h.create(SNAPSHOT, p))) for p in todo]
+        for t in threads:
+            t.start()
+        posted = threading.Event()
+        while not posted.wait(0.05):
+            if len(api.emu.requests("POST")) == 24:
+                posted.set()
+        api.emu.complete_all()
+        for t in threads:
+            t.join(60)
+    finally:
+        h.close()
+    assert len(results) == 24 and len(api.emu.snapshots()) == 24
