@@ -36,7 +36,7 @@ export class Provider extends pulumi.ProviderResource {
         {
             resourceInputs["endpoint"] = (args?.endpoint) ?? utilities.getEnv("VPSORG_ENDPOINT");
             resourceInputs["maxRequestsPerSecond"] = pulumi.output((args?.maxRequestsPerSecond) ?? utilities.getEnvNumber("VPSORG_MAX_RPS")).apply(JSON.stringify);
-            resourceInputs["token"] = (args?.token ? pulumi.secret(args.token) : undefined) ?? utilities.getEnv("VPSORG_TOKEN");
+            resourceInputs["token"] = args?.token ? pulumi.secret(args.token) : undefined;
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
         super(Provider.__pulumiType, name, resourceInputs, opts);
@@ -56,7 +56,7 @@ export interface ProviderArgs {
      */
     maxRequestsPerSecond?: pulumi.Input<number | undefined>;
     /**
-     * VPS.org API token; defaults to `VPSORG_TOKEN`.
+     * VPS.org API token; unset, the plugin reads `VPSORG_TOKEN` from its environment when it runs (so a token from the environment is never stored in state).
      */
     token?: pulumi.Input<string | undefined>;
 }

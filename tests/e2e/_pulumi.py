@@ -136,6 +136,10 @@ def project(
         with open(os.path.join(dest, "Pulumi.yaml"), "w") as f:
             f.write(f"name: {example}\nruntime: python\n")
     _pin_virtualenv(os.path.join(dest, "Pulumi.yaml"))
+    return _project_at(dest, root, tools, stack)
+
+
+def _project_at(dest: str, root: str, tools: str, stack: str) -> Project:
     home = os.path.join(root, ".pulumi-home")
     state = os.path.join(root, ".state")
     os.makedirs(state, exist_ok=True)
@@ -152,6 +156,47 @@ def project(
     proj = Project(dest, env, stack)
     proj.run("stack", "init", stack)
     return proj
+
+
+def native_project(name: str, root: str, tools: str, files: dict[str, str], *, stack: str = "e2e") -> Project:
+    """A project in any language that uses the native plugin: ``files`` written into ``root/name`` (a TypeScript
+    one, with ``index.ts``, also gets the generated SDK as ``./vpsorg`` and the npm packages of
+    ``scripts/node-deps``). The plugin is installed into the project's PULUMI_HOME the way README says, with
+    ``vpsorg plugin install``."""
+    dest = os.path.join(root, name)
+    os.makedirs(dest)
+    for file, text in files.items():
+        with open(os.path.join(dest, file), "w") as f:
+            f.write(text)
+    if "index.ts" in files:
+        shutil.copytree(os.path.join(REPO, "sdk", "nodejs"), os.path.join(dest, "vpsorg"))
+        os.symlink(node_modules(), os.path.join(dest, "node_modules"))
+    proj = _project_at(dest, root, tools, stack)
+    home = proj.env["PULUMI_HOME"]
+    if not os.path.isdir(os.path.join(home, "plugins", f"resource-vpsorg-v{_version()}")):
+        done = subprocess.run(
+            [os.path.join(VENV, "bin", "vpsorg"), "plugin", "install", "--pulumi", os.path.join(tools, "pulumi")],
+            env=proj.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+    return proj
+
+
+def _version() -> str:
+    from pulumi_vpsorg import __version__
+
+    return __version__
+
+
+def node_modules() -> str:
+    """The npm packages a TypeScript program needs (scripts/node-deps installs them once, outside the repo)."""
+    proc = subprocess.run([os.path.join(REPO, "scripts", "node-deps")], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise CLIUnavailable(proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "node-deps failed")
+    return proc.stdout.strip().splitlines()[-1]
 
 
 def _pin_virtualenv(path: str) -> None:

@@ -27,7 +27,7 @@ class ProviderArgs:
 
         :param pulumi.Input[_builtins.str] endpoint: VPS.org API base URL; defaults to `VPSORG_ENDPOINT`.
         :param pulumi.Input[_builtins.float] max_requests_per_second: Ceiling of the request budget, in requests a second for this provider (0: unpaced). Unset, the rate starts at 10 a second, grows while VPS.org answers and halves on a 429 or 503 (every request pausing for its Retry-After). Defaults to `VPSORG_MAX_RPS`.
-        :param pulumi.Input[_builtins.str] token: VPS.org API token; defaults to `VPSORG_TOKEN`.
+        :param pulumi.Input[_builtins.str] token: VPS.org API token; unset, the plugin reads `VPSORG_TOKEN` from its environment when it runs (so a token from the environment is never stored in state).
         """
         if endpoint is None:
             endpoint = _utilities.get_env('VPSORG_ENDPOINT')
@@ -37,8 +37,6 @@ class ProviderArgs:
             max_requests_per_second = _utilities.get_env_float('VPSORG_MAX_RPS')
         if max_requests_per_second is not None:
             pulumi.set(__self__, "max_requests_per_second", max_requests_per_second)
-        if token is None:
-            token = _utilities.get_env('VPSORG_TOKEN')
         if token is not None:
             pulumi.set(__self__, "token", token)
 
@@ -70,7 +68,7 @@ class ProviderArgs:
     @pulumi.getter
     def token(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        VPS.org API token; defaults to `VPSORG_TOKEN`.
+        VPS.org API token; unset, the plugin reads `VPSORG_TOKEN` from its environment when it runs (so a token from the environment is never stored in state).
         """
         return pulumi.get(self, "token")
 
@@ -96,7 +94,7 @@ class Provider(pulumi.ProviderResource):
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.str] endpoint: VPS.org API base URL; defaults to `VPSORG_ENDPOINT`.
         :param pulumi.Input[_builtins.float] max_requests_per_second: Ceiling of the request budget, in requests a second for this provider (0: unpaced). Unset, the rate starts at 10 a second, grows while VPS.org answers and halves on a 429 or 503 (every request pausing for its Retry-After). Defaults to `VPSORG_MAX_RPS`.
-        :param pulumi.Input[_builtins.str] token: VPS.org API token; defaults to `VPSORG_TOKEN`.
+        :param pulumi.Input[_builtins.str] token: VPS.org API token; unset, the plugin reads `VPSORG_TOKEN` from its environment when it runs (so a token from the environment is never stored in state).
         """
         ...
     @overload
@@ -140,8 +138,6 @@ class Provider(pulumi.ProviderResource):
             if max_requests_per_second is None:
                 max_requests_per_second = _utilities.get_env_float('VPSORG_MAX_RPS')
             __props__.__dict__["max_requests_per_second"] = pulumi.Output.from_input(max_requests_per_second).apply(pulumi.runtime.to_json) if max_requests_per_second is not None else None
-            if token is None:
-                token = _utilities.get_env('VPSORG_TOKEN')
             __props__.__dict__["token"] = None if token is None else pulumi.Output.secret(token)
         super(Provider, __self__).__init__(
             'vpsorg',
