@@ -36,6 +36,8 @@ def write_shim(folder: str, python: str = sys.executable) -> str:
 def cmd_plugin_install(args: argparse.Namespace, env: Environment) -> int:
     pulumi = args.pulumi or shutil.which("pulumi")
     command = ["pulumi", "plugin", "install", "resource", "vpsorg", __version__, "--file", "<folder>"]
+    if args.pulumi and not os.access(args.pulumi, os.X_OK):
+        raise Refused(f"--pulumi {args.pulumi}: no executable there; give the path of the `pulumi` CLI.")
     if not pulumi:
         raise Refused(
             f"the `pulumi` CLI is not on PATH: install it (https://www.pulumi.com/docs/install/), or pass --pulumi "
