@@ -172,17 +172,22 @@ def native_project(name: str, root: str, tools: str, files: dict[str, str], *, s
         shutil.copytree(os.path.join(REPO, "sdk", "nodejs"), os.path.join(dest, "vpsorg"))
         os.symlink(node_modules(), os.path.join(dest, "node_modules"))
     proj = _project_at(dest, root, tools, stack)
-    home = proj.env["PULUMI_HOME"]
-    if not os.path.isdir(os.path.join(home, "plugins", f"resource-vpsorg-v{_version()}")):
-        done = subprocess.run(
-            [os.path.join(VENV, "bin", "vpsorg"), "plugin", "install", "--pulumi", os.path.join(tools, "pulumi")],
-            env=proj.env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert done.returncode == 0, done.stderr
+    install_plugin(proj, tools)
     return proj
+
+
+def install_plugin(proj: Project, tools: str) -> None:
+    """``vpsorg plugin install`` into the project's PULUMI_HOME (once), as README tells a user to."""
+    if os.path.isdir(os.path.join(proj.env["PULUMI_HOME"], "plugins", f"resource-vpsorg-v{_version()}")):
+        return
+    done = subprocess.run(
+        [os.path.join(VENV, "bin", "vpsorg"), "plugin", "install", "--pulumi", os.path.join(tools, "pulumi")],
+        env=proj.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
 
 
 def _version() -> str:

@@ -5,11 +5,12 @@ installed the way README says (`vpsorg plugin install`), and no run may print th
 from __future__ import annotations
 
 import json
+import os
 import textwrap
 from collections.abc import Callable, Iterator
 
 import pytest
-from _pulumi import TOKEN, Project, native_project
+from _pulumi import TOKEN, Project, install_plugin, native_project
 
 from pulumi_vpsorg import Client
 from pulumi_vpsorg.emulator import Emulator, serve
@@ -273,3 +274,33 @@ def test_a_rollback_picks_its_snapshot_with_get_snapshot_and_restores_once(live,
     proj.config("rollbackId", "r2")
     proj.up()
     assert len([r for r in live.calls("POST") if r["path"].endswith("/restore/")]) == 2
+
+
+DYNAMIC = """
+import pulumi
+from pulumi_vpsorg import Snapshot
+
+snap = Snapshot("snap", server_id=12345, name="pre-upgrade", description="before the upgrade")
+pulumi.export("snapshotId", snap.snapshot_id)
+"""
+
+
+def test_a_stack_moves_from_the_dynamic_resource_to_the_plugin_without_a_second_snapshot(live, make_project, tools):
+    """README's steps: forget the dynamic resource (`pulumi state delete`), declare it in the new language, `up`
+    adopts it by name; the new program then owns it (destroy deletes it)."""
+    proj = make_project("lifecycle", program=DYNAMIC, endpoint=live.endpoint)
+    proj.up()
+    [snap] = live.emu.snapshots()
+    [old] = proj.resources(":Snapshot")
+    proj.run("state", "delete", old["urn"], "--yes")
+    os.remove(os.path.join(proj.dir, "__main__.py"))
+    with open(os.path.join(proj.dir, "Pulumi.yaml"), "w") as f:
+        f.write(_files("lifecycle", "yaml")["Pulumi.yaml"])
+    install_plugin(proj, tools)
+    proj.up()
+    assert len(live.calls("POST")) == 1 and [s["id"] for s in live.emu.snapshots()] == [snap["id"]]
+    [new] = proj.resources(":Snapshot")
+    assert new["type"] == "vpsorg:index:Snapshot" and new["outputs"]["adopted"] is True
+    assert "managedBy" not in new["outputs"]  # the same stack took it: it is this stack's to delete
+    proj.run("destroy", "--yes")
+    assert live.emu.snapshots() == []
