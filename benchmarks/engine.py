@@ -1,7 +1,7 @@
 """Fleets in one `pulumi up` under the real `pulumi` CLI and Python language host, timed against one snapshot's S.
 
     python benchmarks/engine.py [--seconds 30,120] [--fleet 500/100] [--parallel 512] [--budgets default,off]
-                                [--checkpoints off,on] [--rate-limit N]
+                                [--checkpoints off,on] [--rate-limit N] [--front-doors dynamic,native]
 
 Each row: a fresh emulator on loopback (snapshots take S seconds; with ``--rate-limit N`` it answers 429 beyond N
 requests a second), a fresh stack in a file backend, one `pulumi up --skip-preview --parallel P` creating N
@@ -9,8 +9,10 @@ snapshots on the given number of servers, then `pulumi destroy`. Printed per row
 wall / S; the API calls it made; the CPU of every process it started (the CLI, the language host, the program, the
 provider host); the peak RSS of the provider host; the 429s. `checkpoints off` runs with
 PULUMI_SKIP_CHECKPOINTS=true (see docs/fleets.md for why that is safe with this provider); `budget off` sets
-vpsorg:maxRequestsPerSecond to 0 (unpaced), `default` leaves it unset (adaptive). The CLI comes from
-scripts/pulumi-cli. Prints figures; asserts nothing but that every snapshot was made, once.
+vpsorg:maxRequestsPerSecond to 0 (unpaced), `default` leaves it unset (adaptive). Front door `dynamic` is a Python
+program of dynamic resources; `native` a YAML program of `vpsorg:index:Snapshot`s served by the native plugin
+(installed with `vpsorg plugin install`). The CLI and its language hosts come from scripts/pulumi-cli. Prints
+figures; asserts nothing but that every snapshot was made, once.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import time
 from typing import Any
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "e2e"))
-from _pulumi import TOKEN, project, pulumi_bin  # noqa: E402
+from _pulumi import TOKEN, native_project, project, pulumi_bin  # noqa: E402
 
 from pulumi_vpsorg.emulator import Emulator, serve  # noqa: E402
 
@@ -41,10 +43,18 @@ PROGRAM = textwrap.dedent(
 )
 
 
-class ProviderRSS:
-    """The peak resident memory of the dynamic provider host, sampled from /proc while the up runs."""
+def yaml_program(name: str, n: int, servers: int) -> str:
+    each = "  s{i}:\n    type: vpsorg:index:Snapshot\n    properties: {{serverId: {server}, name: fleet-{i}}}\n"
+    resources = "".join(each.format(i=i, server=12345 + i % servers) for i in range(n))
+    return f"name: {name}\nruntime: yaml\nresources:\n{resources}"
 
-    def __init__(self) -> None:
+
+class ProviderRSS:
+    """The peak resident memory of the provider process (the dynamic provider host, or the native plugin), sampled
+    from /proc while the up runs."""
+
+    def __init__(self, marker: bytes) -> None:
+        self.marker = marker
         self.peak_mb = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
@@ -55,7 +65,7 @@ class ProviderRSS:
             for pid in (p for p in os.listdir("/proc") if p.isdigit()):
                 try:
                     with open(f"/proc/{pid}/cmdline", "rb") as f:
-                        if b"pulumi.dynamic" not in f.read():
+                        if self.marker not in f.read():
                             continue
                     with open(f"/proc/{pid}/status") as f:
                         rss = next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
@@ -79,19 +89,23 @@ def one(
     root: str,
     cli: str,
     rate_limit: float | None = None,
+    front_door: str = "dynamic",
 ) -> dict[str, Any]:
     emu = Emulator(token=TOKEN, snapshot_seconds=seconds, servers=max(servers, 6), rate_limit=rate_limit)
     server = serve(emu)
     try:
-        name = f"fleet-{n}-{seconds:g}-{budget}-{checkpoints}"
-        proj = project(name, root, cli, cli, program=PROGRAM.format(n=n, servers=servers))
+        name = f"fleet-{n}-{seconds:g}-{budget}-{checkpoints}-{front_door}"
+        if front_door == "native":
+            proj = native_project(name, root, cli, {"Pulumi.yaml": yaml_program(name, n, servers)})
+        else:
+            proj = project(name, root, cli, cli, program=PROGRAM.format(n=n, servers=servers))
         proj.config("vpsorg:endpoint", server.endpoint)
         proj.config("vpsorg:token", TOKEN, secret=True)
         if budget == "off":
             proj.config("vpsorg:maxRequestsPerSecond", "0")
         env = {"PULUMI_SKIP_CHECKPOINTS": "true"} if checkpoints == "off" else {}
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        rss = ProviderRSS()
+        rss = ProviderRSS(b"pulumi_vpsorg.native" if front_door == "native" else b"pulumi.dynamic")
         up = proj.up("--parallel", parallel, env=env, timeout=3600)
         peak = rss.stop()
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -114,6 +128,7 @@ def main() -> None:
     p.add_argument("--budgets", default="default,off", help="default (adaptive) and/or off (unpaced)")
     p.add_argument("--checkpoints", default="off,on", help="off (PULUMI_SKIP_CHECKPOINTS=true) and/or on")
     p.add_argument("--rate-limit", type=float, help="the emulator answers 429 beyond this many requests a second")
+    p.add_argument("--front-doors", default="dynamic", help="dynamic (Python program) and/or native (YAML, plugin)")
     args = p.parse_args()
     cli = pulumi_bin()
     root = tempfile.mkdtemp(prefix="vpsorg-engine-bench-")
@@ -121,7 +136,8 @@ def main() -> None:
     print(f"pulumi CLI {cli}; {os.cpu_count()} CPUs; Python {platform.python_version()}; {platform.platform()}")
     print(f"command: python benchmarks/engine.py {' '.join(sys.argv[1:])}".rstrip())
     print()
-    columns = ["N / servers", "S", "--parallel", "checkpoints", "budget", "up wall", "wall / S", "API calls"]
+    columns = ["front door", "N / servers", "S", "--parallel", "checkpoints", "budget", "up wall", "wall / S"]
+    columns += ["API calls"]
     columns += ["CPU, all processes", "provider host peak RSS", "429s"]
     print("| " + " | ".join(columns) + " |")
     print("|" + "---|" * len(columns))
@@ -129,10 +145,10 @@ def main() -> None:
         n, servers = (int(x) for x in fleet.split("/"))
         for seconds in (float(x) for x in args.seconds.split(",")):
             for checkpoints in args.checkpoints.split(","):
-                for budget in args.budgets.split(","):
-                    r = one(n, servers, seconds, args.parallel, budget, checkpoints, root, cli, args.rate_limit)
+                for budget, door in ((b, d) for b in args.budgets.split(",") for d in args.front_doors.split(",")):
+                    r = one(n, servers, seconds, args.parallel, budget, checkpoints, root, cli, args.rate_limit, door)
                     print(
-                        f"| {n} / {servers} | {seconds:g} s | {args.parallel} | {checkpoints} | {budget} "
+                        f"| {door} | {n} / {servers} | {seconds:g} s | {args.parallel} | {checkpoints} | {budget} "
                         f"| {r['wall']:.1f} s | {r['wall'] / seconds:.2f} | {r['calls']} | {r['cpu']:.1f} s "
                         f"| {r['rss']:.0f} MB | {r['refused']} |",
                         flush=True,

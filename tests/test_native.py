@@ -210,6 +210,8 @@ def test_progress_lines_and_warnings_go_under_the_resource(api):
         engine.close()
     severity, line, where = engine.logs[0]
     assert where == urn(SNAPSHOT, "long") and line.startswith("snapshot 801 'long' is in_progress (")
+    finished = [m for _, m, u in engine.logs if u == where and "is completed" in m]
+    assert finished and finished[0].startswith("snapshot 801 'long' is completed (")  # the display ends on it
     assert any("left in place" in m and u == urn(SNAPSHOT, "r") for _, m, u in engine.logs)
     assert done and done[0][1]["status"] == "completed"
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from .. import restore, snapshot
 from .._provider import Field
-from ..models import Server
+from ..models import RESTORING, Server
 from ..models import Snapshot as SnapshotModel
 from ..wait import format_duration
 
@@ -28,18 +28,22 @@ class Kind:
     read: Callable[..., Any] | None  # None: refresh returns the state as recorded, no API call
     update: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]
     delete: Callable[..., None] | None  # None: delete does nothing
-    progress: Callable[[Any, float], str]  # one line while a step waits
+    progress: Callable[[Any, float], tuple[str, bool]]  # a line while a step waits; whether the wait is over
 
 
-def _snapshot_line(snap: SnapshotModel | None, waited: float) -> str:
+def _snapshot_line(snap: SnapshotModel | None, waited: float) -> tuple[str, bool]:
     if snap is None:
-        return f"waiting for the snapshot ({format_duration(waited)} so far)"
-    return f"snapshot {snap.id} {snap.name!r} is {snap.status} ({format_duration(waited)} waited)"
+        return f"waiting for the snapshot ({format_duration(waited)} so far)", False
+    return f"snapshot {snap.id} {snap.name!r} is {snap.status} ({format_duration(waited)} waited)", not (
+        snap.is_in_progress
+    )
 
 
-def _server_line(server: Server | None, waited: float) -> str:
-    state = f"server {server.id} is {server.status}" if server is not None else "waiting for the server"
-    return f"restore: {state} ({format_duration(waited)} waited)"
+def _server_line(server: Server | None, waited: float) -> tuple[str, bool]:
+    if server is None:
+        return f"restore: waiting for the server ({format_duration(waited)} so far)", False
+    done = server.status != RESTORING
+    return f"restore: server {server.id} is {server.status} ({format_duration(waited)} waited)", done
 
 
 SNAPSHOT = "vpsorg:index:Snapshot"

@@ -42,14 +42,17 @@ class Progress:
         except grpc.RpcError:
             pass  # a lost progress line is not worth failing a step for
 
-    def reporter(self, urn: str, line: Callable[[Any, float], str]) -> Callable[[Any, float], None]:
-        """An ``on_poll`` for a wait: a line under ``urn`` once every ``every`` seconds of waiting."""
+    def reporter(self, urn: str, line: Callable[[Any, float], tuple[str, bool]]) -> Callable[[Any, float], None]:
+        """An ``on_poll`` for a wait: a line under ``urn`` once every ``every`` seconds of waiting, and a last one
+        when the wait ends (``line`` says the text and whether the thing waited for is done) if any came before,
+        so the display does not keep showing an "in progress" line."""
         last = [0.0]
 
         def report(seen: Any, waited: float) -> None:
-            if waited - last[0] >= self.every:
+            text, done = line(seen, waited)
+            if waited - last[0] >= self.every or (done and last[0] > 0):
                 last[0] = waited
-                self.send(engine_pb2.INFO, line(seen, waited), urn)
+                self.send(engine_pb2.INFO, text, urn)
 
         return report
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 import textwrap
 from collections.abc import Callable, Iterator
 
 import pytest
-from _pulumi import TOKEN, Project, install_plugin, native_project
+from _pulumi import REPO, TOKEN, Project, install_plugin, native_project, project
 
 from pulumi_vpsorg import Client
 from pulumi_vpsorg.emulator import Emulator, serve
@@ -276,28 +278,61 @@ def test_a_rollback_picks_its_snapshot_with_get_snapshot_and_restores_once(live,
     assert len([r for r in live.calls("POST") if r["path"].endswith("/restore/")]) == 2
 
 
+README = open(os.path.join(REPO, "README.md")).read()
+BLOCKS = re.findall(r"```(\w+)\n(.*?)```", README, re.S)
 DYNAMIC = """
 import pulumi
 from pulumi_vpsorg import Snapshot
 
-snap = Snapshot("snap", server_id=12345, name="pre-upgrade", description="before the upgrade")
-pulumi.export("snapshotId", snap.snapshot_id)
+snap = Snapshot("pre-upgrade", server_id=12345, name="pre-upgrade", description="before the upgrade")
 """
 
 
-def test_a_stack_moves_from_the_dynamic_resource_to_the_plugin_without_a_second_snapshot(live, make_project, tools):
-    """README's steps: forget the dynamic resource (`pulumi state delete`), declare it in the new language, `up`
-    adopts it by name; the new program then owns it (destroy deletes it)."""
-    proj = make_project("lifecycle", program=DYNAMIC, endpoint=live.endpoint)
+def _readme(kind: str, containing: str) -> str:
+    [block] = [code for k, code in BLOCKS if k == kind and containing in code]
+    return block
+
+
+def test_readme_programs_run(live, make_native, tmp_path, tools, language):
+    """README's YAML and TypeScript programs, as printed, under the real engine."""
+    if language == "yaml":
+        files = {"Pulumi.yaml": _readme("yaml", "name: upgrade")}
+    else:
+        files = dict(_files("lifecycle", "typescript"), **{"index.ts": _readme("typescript", "vpsorg.Snapshot(")})
+    proj = native_project(f"readme-{language}", str(tmp_path), tools, files)
+    proj.config("vpsorg:endpoint", live.endpoint)
+    proj.config("vpsorg:token", TOKEN, secret=True)
     proj.up()
     [snap] = live.emu.snapshots()
-    [old] = proj.resources(":Snapshot")
-    proj.run("state", "delete", old["urn"], "--yes")
-    os.remove(os.path.join(proj.dir, "__main__.py"))
-    with open(os.path.join(proj.dir, "Pulumi.yaml"), "w") as f:
-        f.write(_files("lifecycle", "yaml")["Pulumi.yaml"])
-    install_plugin(proj, tools)
+    assert snap["name"] == "pre-upgrade" and proj.outputs() == {"snapshotId": snap["id"]}
+    proj.run("destroy", "--yes")
+    if language == "yaml":
+        _completed(live, 12345, "nightly-1")
+        rollback = native_project("rollback", str(tmp_path), tools, {"Pulumi.yaml": _readme("yaml", "name: rollback")})
+        rollback.config("vpsorg:endpoint", live.endpoint)
+        rollback.config("vpsorg:token", TOKEN, secret=True)
+        rollback.config("rollbackId", "r1")
+        rollback.up()
+        assert rollback.outputs() == {"restored": "nightly-1"}
+        assert len([r for r in live.calls("POST") if r["path"].endswith("/restore/")]) == 1
+
+
+def test_a_stack_moves_from_python_to_yaml_with_readmes_commands_and_one_snapshot(live, tmp_path, cli_bin, tools):
+    """README's steps, run as printed: forget the dynamic resource, replace the program, `up` adopts it by name;
+    the stack then owns it (destroy deletes it)."""
+    proj = project("upgrade", str(tmp_path), cli_bin, tools, program=DYNAMIC, stack="dev")
+    proj.config("vpsorg:endpoint", live.endpoint)
+    proj.config("vpsorg:token", TOKEN, secret=True)
     proj.up()
+    [snap] = live.emu.snapshots()
+    install_plugin(proj, tools)
+    for line in _readme("sh", "pulumi state delete").strip().splitlines():
+        if line.startswith("# now replace"):
+            os.remove(os.path.join(proj.dir, "__main__.py"))
+            with open(os.path.join(proj.dir, "Pulumi.yaml"), "w") as f:
+                f.write(_readme("yaml", "name: upgrade"))
+        elif not line.startswith("#"):
+            proj.run(*shlex.split(line.split("  #")[0])[1:])
     assert len(live.calls("POST")) == 1 and [s["id"] for s in live.emu.snapshots()] == [snap["id"]]
     [new] = proj.resources(":Snapshot")
     assert new["type"] == "vpsorg:index:Snapshot" and new["outputs"]["adopted"] is True
