@@ -2,6 +2,9 @@
 
     from pulumi_vpsorg import Snapshot, SnapshotRestore
 
+Those are dynamic resources, for Python programs. Programs in other languages use the native plugin
+(:mod:`pulumi_vpsorg.native`, installed with ``vpsorg plugin install``), which runs the same steps.
+
 Importing this package registers nothing and connects nowhere. The resources (and so ``pulumi``) load on first
 use, so the ``vpsorg`` command line and plain API scripts start fast.
 """

@@ -27,11 +27,12 @@ class Progress:
 
     def __init__(self, engine_address: str | None) -> None:
         self._address = engine_address
-        self._stub: engine_pb2_grpc.EngineStub | None = None
+        self._stub: Any = None  # an engine_pb2_grpc.EngineStub, made on the first line sent
         self._lock = threading.Lock()
-        self.every = _every()
+        self.every: float = _every()
 
-    def send(self, severity: engine_pb2.LogSeverity.ValueType, message: str, urn: str) -> None:
+    def send(self, severity: Any, message: str, urn: str) -> None:
+        """``severity`` is an ``engine_pb2`` LogSeverity (``INFO``, ``WARNING``, ``ERROR``)."""
         if self._address is None:
             return
         with self._lock:

@@ -332,7 +332,8 @@ def test_a_stack_moves_from_python_to_yaml_with_readmes_commands_and_one_snapsho
             with open(os.path.join(proj.dir, "Pulumi.yaml"), "w") as f:
                 f.write(_readme("yaml", "name: upgrade"))
         elif not line.startswith("#"):
-            proj.run(*shlex.split(line.split("  #")[0])[1:])
+            args = shlex.split(line.split("  #")[0])[1:]
+            proj.run(*args, *(["--yes"] if args == ["up"] else []))  # the user answers "yes" at the prompt
     assert len(live.calls("POST")) == 1 and [s["id"] for s in live.emu.snapshots()] == [snap["id"]]
     [new] = proj.resources(":Snapshot")
     assert new["type"] == "vpsorg:index:Snapshot" and new["outputs"]["adopted"] is True
