@@ -94,7 +94,7 @@ def one(
     emu = Emulator(token=TOKEN, snapshot_seconds=seconds, servers=max(servers, 6), rate_limit=rate_limit)
     server = serve(emu)
     try:
-        name = f"fleet-{n}-{seconds:g}-{budget}-{checkpoints}-{front_door}"
+        name = f"fleet-{n}-{seconds:g}-{budget}-{checkpoints}-{front_door}-{len(os.listdir(root))}"
         if front_door == "native":
             proj = native_project(name, root, cli, {"Pulumi.yaml": yaml_program(name, n, servers)})
         else:
