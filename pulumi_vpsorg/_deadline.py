@@ -6,6 +6,14 @@ before the request's deadline (and the enclosing operation's), so a request ends
 
     with deadline(20):           # everything this thread sends inside the block ends within 20 s
         client.list_snapshots(server_id=12345)
+
+Why a thread's deadline and not a parameter: it must reach httpcore's network backend, below httpx's API, where no
+argument of ours can travel; and an operation's limit must bound everything under it (retries and their sleeps,
+lock waits, list waits) without every signature on the way carrying it. Where it is read, the name says so:
+:func:`thread_time_left` (``Client`` retries and request limits, ``_locks``, ``listing.shared_list``,
+``operations``, the restore wait, ``vpsorg plugin install``) and :func:`cut_to_thread_deadline` (every connect,
+TLS handshake, read, write and address look-up of ``_transport``). :func:`deadline` sets it: each operation
+(``take_snapshot``, ``delete_snapshot``, a restore's create) and each ``vpsorg`` command (``--timeout``).
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ from contextlib import contextmanager
 _local = threading.local()
 
 
-def remaining() -> float | None:
+def thread_time_left() -> float | None:
     """Seconds left before this thread's deadline (may be negative), or None without one."""
     until: float | None = getattr(_local, "until", None)
     return None if until is None else until - time.monotonic()
@@ -37,9 +45,9 @@ def deadline(seconds: float | None) -> Iterator[None]:
         _local.until = previous
 
 
-def bounded(timeout: float | None, timed_out: type[Exception]) -> float | None:
+def cut_to_thread_deadline(timeout: float | None, timed_out: type[Exception]) -> float | None:
     """``timeout`` cut to the time left before this thread's deadline; ``timed_out`` raised once none is left."""
-    left = remaining()
+    left = thread_time_left()
     if left is None:
         return timeout
     if left <= 0:

@@ -23,7 +23,7 @@ from contextlib import contextmanager, suppress
 
 import filelock
 
-from ._deadline import remaining
+from ._deadline import thread_time_left
 from .client import Client, endpoint_key
 from .errors import WaitTimeoutError
 
@@ -49,7 +49,7 @@ def name_lock(client: Client, server_id: int, name: str) -> Iterator[float]:
         key = hashlib.sha256(f"{endpoint_key(client.endpoint)}\0{server_id}\0{name}".encode()).hexdigest()[:32]
         path = os.path.join(folder, key)
         lock = filelock.FileLock(path + ".lock", mode=0o600)
-        left = remaining()
+        left = thread_time_left()
         try:
             lock.acquire(timeout=-1 if left is None else max(0.0, left), poll_interval=0.05)
         except filelock.Timeout:

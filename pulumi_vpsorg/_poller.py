@@ -2,10 +2,10 @@
 
 Callers that watch the same thing (a server's snapshots, the account's, the servers list) through one client join
 one group. When the first of them is due, it fetches, judges the answer for every member and wakes only the ones it
-decided and the one due next; the others sleep on. Each caller says which answers it may judge by (``since``):
-only those of fetches that began at or after that time, so that no caller judges by a list requested before (say)
-its own snapshot existed. A group keeps its last answer after its callers leave, so a later caller whose ``since``
-it meets is served at once (refresh shares one list across the run).
+decided and the one due next; the others sleep on. Each caller says which answers it may judge by
+(:attr:`Watch.since`): only those of fetches that began at or after that time, so that no caller judges by a list
+requested before (say) its own snapshot existed. A group keeps its last answer after its callers leave, so a later
+caller whose ``since`` it meets is served at once (refresh shares one list across the run).
 """
 
 from __future__ import annotations
@@ -21,6 +21,35 @@ from .errors import APIConnectionError, RateLimitError, ServerError, VpsorgError
 T = TypeVar("T")
 R = TypeVar("R")
 PollInterval = Callable[[float], float]
+
+
+@dataclass(frozen=True)
+class Watch(Generic[T, R]):
+    """What one caller waits for in its group's answers, and on what schedule.
+
+    Attributes:
+        evaluate: the answer's verdict: a value ends the wait, None waits on, an error fails it.
+        on_timeout: the error to raise when ``timeout`` runs out, given the last answer seen (or None).
+        timeout: seconds this caller waits at most.
+        poll_interval: seconds to the next fetch, given the seconds waited so far.
+        on_poll: told of every answer this caller reads, with the seconds waited.
+        survive_transient: errors worth waiting out (429, 5xx, connection) only delay the wait; any other error
+            fails every caller of the group.
+        since: answers of fetches begun at or after this (``clock``) time may be judged, a kept one at once; None:
+            only fetches begun after the wait starts.
+        started: when the wait began, for the schedule (a wait resumed after a check goes on at its pace).
+        due: when its first fetch is due (default: by the schedule).
+    """
+
+    evaluate: Callable[[T], R | None]
+    on_timeout: Callable[[T | None], BaseException]
+    timeout: float
+    poll_interval: PollInterval
+    on_poll: Callable[[T, float], None] | None = None
+    survive_transient: bool = True
+    since: float | None = None
+    started: float | None = None
+    due: float | None = None
 
 
 @dataclass
@@ -44,8 +73,8 @@ class _Group:
     result: Any = None
     error: BaseException | None = None
 
-    def first_usable(self, since: float | None) -> int:
-        """The number of the first fetch a caller joining now may judge by."""
+    def first_fetch_usable(self, since: float | None) -> int:
+        """The number of the first fetch whose answer a caller joining now may judge by."""
         if since is not None:
             if self.finished and self.error is None and self.finished_began >= since:
                 return self.finished
@@ -74,30 +103,28 @@ class _Group:
 
 @dataclass(eq=False)
 class _Waiter(Generic[T, R]):
-    """One caller's view of its group: which answers it may read, when it is due, what it saw last."""
+    """One caller in its group: its :class:`Watch`, which answers it may judge, when it is due, what it saw last."""
 
-    evaluate: Callable[[T], R | None]
-    on_timeout: Callable[[T | None], BaseException]
-    poll_interval: PollInterval
-    on_poll: Callable[[T, float], None] | None
-    survive_transient: bool
+    watch: Watch[T, R]
     clock: Callable[[], float]
     start: float
     deadline: float
-    first_fresh: int
+    first_usable: int  # the first fetch whose answer this caller may judge by
     next_due: float
     wakeup: threading.Condition
-    seen: int = 0
+    judged: int = 0  # the last fetch whose answer it judged
     last: T | None = None
     outcome: tuple[R | None, BaseException | None] | None = None  # decided: (value, None) or (None, error)
 
-    def fresh(self, group: _Group) -> bool:
-        return group.finished >= self.first_fresh and group.finished != self.seen
+    def has_unjudged_answer(self, group: _Group) -> bool:
+        return group.finished >= self.first_usable and group.finished != self.judged
 
-    def judge(self, group: _Group, now: float) -> bool:
+    def decided_by_newest(self, group: _Group, now: float) -> bool:
         """Judge the group's newest answer; True when that decided the wait (``outcome`` set)."""
+        self.judged = group.finished
+        self.next_due = group.polled_at + self.watch.poll_interval(now - self.start)
         try:
-            value = self._read(group, now)
+            value = self._verdict(group, now)
         except Exception as e:  # a failure or a lasting error: raised in the caller's own thread
             self.outcome = (None, e)
             return True
@@ -105,17 +132,15 @@ class _Waiter(Generic[T, R]):
             self.outcome = (value, None)
         return value is not None
 
-    def _read(self, group: _Group, now: float) -> R | None:
-        self.seen = group.finished
-        self.next_due = group.polled_at + self.poll_interval(now - self.start)
+    def _verdict(self, group: _Group, now: float) -> R | None:
         if group.error is not None:
-            if self.survive_transient and transient(group.error):
+            if self.watch.survive_transient and transient(group.error):
                 return None
             raise group.error
         self.last = group.result
-        if self.on_poll is not None:
-            self.on_poll(group.result, now - self.start)
-        return self.evaluate(group.result)
+        if self.watch.on_poll is not None:
+            self.watch.on_poll(group.result, now - self.start)
+        return self.watch.evaluate(group.result)
 
 
 class Poller:
@@ -126,59 +151,36 @@ class Poller:
         self._groups: dict[Hashable, _Group] = {}
 
     def wait(
-        self,
-        key: Hashable,
-        fetch: Callable[[], T],
-        evaluate: Callable[[T], R | None],
-        *,
-        timeout: float,
-        on_timeout: Callable[[T | None], BaseException],
-        poll_interval: PollInterval,
-        on_poll: Callable[[T, float], None] | None = None,
-        survive_transient: bool = True,
-        since: float | None = None,
-        started: float | None = None,
-        due: float | None = None,
-        clock: Callable[[], float] = time.monotonic,
+        self, key: Hashable, fetch: Callable[[], T], watch: Watch[T, R], clock: Callable[[], float] = time.monotonic
     ) -> R:
-        """Fetch (shared under ``key``) until ``evaluate`` returns non-None, raises, or time runs out.
+        """Fetch (shared under ``key``) until ``watch.evaluate`` returns non-None, raises, or time runs out.
 
-        ``since`` (a ``clock`` time): answers of fetches begun at or after it may be used, a kept one at once;
-        None means only fetches begun after this call. ``started``: when the wait began, for the schedule (a wait
-        resumed after a check goes on at its pace); ``due``: when its first fetch is due (default: by the
-        schedule). With ``survive_transient``, errors worth waiting out (429, 5xx, connection) only delay the wait;
-        any other error fails every caller of the group. ``evaluate`` and ``on_poll`` may run in the thread of
-        another caller of the group (the one that fetched).
+        ``watch.evaluate`` and ``watch.on_poll`` may run in the thread of another caller of the group (the one that
+        fetched).
         """
         group = self._group(key)
         now = clock()
-        start = now if started is None else started
+        start = now if watch.started is None else watch.started
         with group.lock:
             waiter: _Waiter[T, R] = _Waiter(
-                evaluate,
-                on_timeout,
-                poll_interval,
-                on_poll,
-                survive_transient,
+                watch,
                 clock,
                 start=start,
-                deadline=now + timeout,
-                first_fresh=group.first_usable(since),
-                next_due=due if due is not None else now + poll_interval(now - start),
+                deadline=now + watch.timeout,
+                first_usable=group.first_fetch_usable(watch.since),
+                next_due=watch.due if watch.due is not None else now + watch.poll_interval(now - start),
                 wakeup=threading.Condition(group.lock),
             )
             group.join(waiter)
         try:
-            while True:
-                number = self._decide(group, waiter)
-                if number is None:
-                    value, error = waiter.outcome  # type: ignore[misc]
-                    if error is not None:
-                        raise error
-                    return value  # type: ignore[return-value]
+            while (number := self._decide(group, waiter)) is not None:
                 self._poll(group, number, fetch, clock)
         finally:
             group.leave(waiter)
+        value, error = waiter.outcome  # type: ignore[misc]
+        if error is not None:
+            raise error
+        return value  # type: ignore[return-value]
 
     def _group(self, key: Hashable) -> _Group:
         with self._lock:
@@ -190,10 +192,12 @@ class Poller:
         with group.lock:
             while True:
                 now = waiter.clock()
-                if waiter.outcome is not None or (waiter.fresh(group) and waiter.judge(group, now)):
+                if waiter.outcome is not None or (
+                    waiter.has_unjudged_answer(group) and waiter.decided_by_newest(group, now)
+                ):
                     return None
                 if now >= waiter.deadline:
-                    waiter.outcome = (None, waiter.on_timeout(waiter.last))
+                    waiter.outcome = (None, waiter.watch.on_timeout(waiter.last))
                     return None
                 if not group.polling and now >= waiter.next_due:
                     group.polling = True
@@ -222,7 +226,7 @@ class Poller:
                 group.polled_at = now = clock()
                 group.result, group.error = result, error
                 for member in group.members:
-                    if member.fresh(group) and member.judge(group, now):
+                    if member.has_unjudged_answer(group) and member.decided_by_newest(group, now):
                         member.wakeup.notify()
                 group.choose_leader()
 

@@ -8,6 +8,8 @@ provider process only.
 from __future__ import annotations
 
 import gc
+import hashlib
+import importlib.util
 import logging
 import os
 import sys
@@ -23,13 +25,19 @@ from pulumi.runtime.rpc import UNKNOWN as UNKNOWN_WIRE
 
 from .budget import rate_limit
 from .client import ENDPOINT_ENV, TOKEN_ENV, Client
+from .durations import parse_duration
 from .errors import ConfigurationError, VpsorgError
 from .models import positive_int as positive_int
-from .wait import parse_duration
 
 log: logging.Logger = logging.getLogger("pulumi_vpsorg")
 
 HOST_THREADS_ENV = "VPSORG_HOST_THREADS"
+# sha256 of pulumi/dynamic/__main__.py in the Pulumi versions widen_host_pool was checked against (it reaches into
+# the private fields of the ThreadPoolExecutor(max_workers=4) that host serves from); a different host is left
+# alone. tests/test_provider_host.py fails on an installed Pulumi whose host is not listed here.
+CHECKED_HOSTS = {
+    "c99d671c026cf91ed5a31ad457dc018735e173ccba924dea898a42ae774f19f6": "pulumi 3.272.0",
+}
 _DEFAULT_HOST_THREADS = 4096  # threads start only when calls need them: the engine's --parallel is the cap
 
 _lock = threading.Lock()
@@ -207,12 +215,19 @@ def as_int(value: Any) -> int | None:
 # ----- the host's thread pool ----------------------------------------------------------------------------------
 
 
+def host_fingerprint() -> str:
+    """sha256 of the installed ``pulumi/dynamic/__main__.py``, the host whose pool :func:`widen_host_pool` widens."""
+    spec = importlib.util.find_spec("pulumi.dynamic.__main__")
+    with open(spec.origin if spec and spec.origin else "", "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
 def widen_host_pool() -> None:
     """Let the dynamic provider host serve more than 4 calls at once.
 
     ``python -m pulumi.dynamic`` serves gRPC from a ``ThreadPoolExecutor(max_workers=4)``, so a 5th snapshot
     create would queue until one of the first four finished waiting. Our calls mostly sleep while they wait (a
-    waiting call costs one thread, about 75 KB, and no CPU), so we raise that pool's limit far enough that the
+    waiting call costs one idle thread and no CPU; docs/benchmarks.md has the figures), so we raise that pool's limit far enough that the
     engine's ``--parallel`` is the only cap (default 4096, ``VPSORG_HOST_THREADS`` to change, 0 to leave it alone).
     This reaches into private attributes of ``concurrent.futures``; it runs only inside that host, only once, and
     if anything does not look as expected it changes nothing and calls are simply served 4 at a time.
@@ -226,6 +241,9 @@ def widen_host_pool() -> None:
         workers = int(os.environ.get(HOST_THREADS_ENV, _DEFAULT_HOST_THREADS))
         main = sys.modules.get("__main__")
         if workers <= 0 or getattr(getattr(main, "__spec__", None), "name", None) != "pulumi.dynamic.__main__":
+            return
+        if host_fingerprint() not in CHECKED_HOSTS:
+            log.info("this Pulumi's dynamic provider host was not checked against this package: 4 calls at a time")
             return
         me = threading.current_thread()
         pool = next(

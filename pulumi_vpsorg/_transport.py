@@ -23,7 +23,7 @@ from typing import Any
 import httpcore
 import httpx
 
-from ._deadline import bounded
+from ._deadline import cut_to_thread_deadline
 
 KEEPALIVE_EXPIRY = 5.0
 _LIMITS = httpx.Limits()
@@ -107,10 +107,10 @@ class _Stream(httpcore.NetworkStream):
         self._inner = inner
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, bounded(timeout, httpcore.ReadTimeout))
+        return self._inner.read(max_bytes, cut_to_thread_deadline(timeout, httpcore.ReadTimeout))
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, bounded(timeout, httpcore.WriteTimeout))
+        self._inner.write(buffer, cut_to_thread_deadline(timeout, httpcore.WriteTimeout))
 
     def close(self) -> None:
         self._inner.close()
@@ -118,7 +118,11 @@ class _Stream(httpcore.NetworkStream):
     def start_tls(
         self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
     ) -> httpcore.NetworkStream:
-        return _Stream(self._inner.start_tls(ssl_context, server_hostname, bounded(timeout, httpcore.ConnectTimeout)))
+        return _Stream(
+            self._inner.start_tls(
+                ssl_context, server_hostname, cut_to_thread_deadline(timeout, httpcore.ConnectTimeout)
+            )
+        )
 
     def get_extra_info(self, info: str) -> Any:
         return self._inner.get_extra_info(info)
@@ -139,9 +143,9 @@ class _Backend(httpcore.NetworkBackend):
         socket_options: Any = None,
     ) -> httpcore.NetworkStream:
         failure: Exception | None = None
-        for address in resolve(host, port, bounded(timeout, httpcore.ConnectTimeout)):
+        for address in resolve(host, port, cut_to_thread_deadline(timeout, httpcore.ConnectTimeout)):
             try:
-                limit = bounded(timeout, httpcore.ConnectTimeout)
+                limit = cut_to_thread_deadline(timeout, httpcore.ConnectTimeout)
                 return _Stream(self._inner.connect_tcp(address, port, limit, local_address, socket_options))
             except httpcore.ConnectError as e:  # the next address may answer (IPv6 first, then IPv4, say)
                 failure = e
@@ -150,7 +154,11 @@ class _Backend(httpcore.NetworkBackend):
     def connect_unix_socket(
         self, path: str, timeout: float | None = None, socket_options: Any = None
     ) -> httpcore.NetworkStream:
-        return _Stream(self._inner.connect_unix_socket(path, bounded(timeout, httpcore.ConnectTimeout), socket_options))
+        return _Stream(
+            self._inner.connect_unix_socket(
+                path, cut_to_thread_deadline(timeout, httpcore.ConnectTimeout), socket_options
+            )
+        )
 
     def sleep(self, seconds: float) -> None:
         self._inner.sleep(seconds)

@@ -61,7 +61,7 @@ class RequestBudget:
         self.limit: float | None = limit
         self.rate: float = _start(limit)
         self.threshold: float = math.inf  # where growth turns additive: half the rate of the last refusal
-        self._tat = 0.0  # when the bucket would be empty again (generic cell rate algorithm)
+        self._bucket_empty_at = 0.0  # when the bucket would be empty again (generic cell rate algorithm)
         self.paused_until: float = 0.0
         self.throttled: int = 0  # 429s and 503s seen
         self.pauses: int = 0  # pauses begun: a caller that waited through one takes its turn again
@@ -87,11 +87,11 @@ class RequestBudget:
                     self._sent.popleft()
                 return start - now, True, self.pauses
             interval = 1.0 / self.rate
-            tat = max(self._tat, start)
-            slot = max(start, tat - interval * (BURST - 1))
+            empty_at = max(self._bucket_empty_at, start)
+            slot = max(start, empty_at - interval * (BURST - 1))
             if slot - start > LOOKAHEAD:
                 return start - now + LOOKAHEAD, False, self.pauses
-            self._tat = tat + interval
+            self._bucket_empty_at = empty_at + interval
             return slot - now, True, self.pauses
 
     def refused(self, pause: float) -> None:
@@ -107,7 +107,7 @@ class RequestBudget:
                 self.rate = self.threshold = max(sent / 2, 0.5)
             self.paused_until = max(self.paused_until, now + pause)
             if self.rate:  # the turns taken before are void (their callers take new ones); no burst after it
-                self._tat = self.paused_until + (BURST - 1) / self.rate
+                self._bucket_empty_at = self.paused_until + (BURST - 1) / self.rate
 
     def answered(self) -> None:
         """An answer that was not a refusal: the rate grows (see the module doc), never past the ceiling."""
@@ -120,8 +120,8 @@ class RequestBudget:
             grown = self.rate + (SLOW_START_STEP if self.rate < self.threshold else 1.0 / self.rate)
             grown = grown if self.limit is None else min(self.limit, grown)
             now = self._clock()
-            if self._tat > now:  # the slots already handed out, spaced at the new rate from now on
-                self._tat = now + (self._tat - now) * self.rate / grown
+            if self._bucket_empty_at > now:  # the slots already handed out, spaced at the new rate from now on
+                self._bucket_empty_at = now + (self._bucket_empty_at - now) * self.rate / grown
             self.rate = grown
 
 

@@ -36,7 +36,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from ._deadline import deadline, remaining
+from ._deadline import deadline, thread_time_left
 from ._transport import http_client
 from ._version import __version__
 from .budget import RequestBudget, for_endpoint, rate_limit
@@ -443,7 +443,7 @@ class Client:
         hints: dict[int, str] | None,
     ) -> httpx.Response | APIError:
         """One request, bounded in time and size: the answer (status < 400), or the error it amounts to."""
-        left = remaining()
+        left = thread_time_left()
         if left is not None and left <= 0:
             return APITimeoutError(
                 f"{method} {_short(path)} was not sent: the operation's time limit (wait_timeout, or the command's "
@@ -497,7 +497,7 @@ class Client:
             wait, taken, pauses = self.budget.reserve()
             if taken and wait <= 0:
                 return True
-            left = remaining()
+            left = thread_time_left()
             if left is not None and wait >= left:
                 return False
             self._sleep(wait)
@@ -518,7 +518,7 @@ class Client:
 
     def _read(self, request: httpx.Request) -> httpx.Response:
         """Send and read the answer, at most ``_MAX_BODY`` bytes of it (decoded); at most ``_IN_FLIGHT`` at once."""
-        left = remaining()
+        left = thread_time_left()
         if not self._in_flight.acquire(timeout=max(0.0, left) if left is not None else -1):
             raise httpx.PoolTimeout("no connection came free before the time limit", request=request)
         try:
@@ -558,7 +558,7 @@ class Client:
             delay = after
         else:
             delay = backoff(attempt, self.backoff_base, self.backoff_cap)
-        left = remaining()
+        left = thread_time_left()
         return None if left is not None and delay >= left else delay
 
     def _status_error(self, resp: httpx.Response, method: str, path: str, hint: str | None) -> APIStatusError:

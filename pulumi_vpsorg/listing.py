@@ -26,8 +26,8 @@ from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from ._deadline import remaining
-from ._poller import POLLER
+from ._deadline import thread_time_left
+from ._poller import POLLER, Watch
 from .client import Client
 from .errors import ConfigurationError, VpsorgError, WaitTimeoutError
 from .models import Snapshot
@@ -36,7 +36,7 @@ READ_MAX_AGE_ENV = "VPSORG_READ_MAX_AGE"
 READ_MAX_AGE = 60.0  # a read may judge by a list this old (begun after this process's last write there)
 LOOKUP_MAX_AGE = 5.0  # a look-up before a POST, by one this old: another machine's POST follows its look soon
 GATHER_SECONDS = 0.05  # callers asking within this long share one list
-_ANY = -1  # a wait whose server is not known
+_SERVER_UNKNOWN = -1  # a wait whose server is not known
 LIST_TIMEOUT = 300.0
 
 
@@ -99,10 +99,10 @@ def _fleet(client: Client) -> _Fleet:
 
 
 @contextmanager
-def _counted(
-    fleet: _Fleet, counter: Counter[int], key: int, told: dict[int, threading.Condition] | None = None
+def _counting(
+    fleet: _Fleet, counter: Counter[int], key: int, notify: dict[int, threading.Condition] | None = None
 ) -> Iterator[None]:
-    """Count ``key`` in ``counter`` while the block runs; when its count ends, ``told[key]`` (if any) is notified."""
+    """Count ``key`` in ``counter`` while the block runs; when its count ends, ``notify[key]`` (if any) is notified."""
     with fleet.lock:
         counter[key] += 1
     try:
@@ -112,46 +112,53 @@ def _counted(
             counter[key] -= 1
             if counter[key] <= 0:
                 del counter[key]
-                if told is not None and key in told:
-                    told.pop(key).notify_all()
+                if notify is not None and key in notify:
+                    notify.pop(key).notify_all()
 
 
 @contextmanager
-def busy(client: Client, server_id: int | None, *, reading: bool = False) -> Iterator[None]:
-    """Count an operation on ``server_id`` as in progress, and a read (``reading``) as recent for the read age:
-    together they decide between a list per server and walks of the account.
-    """
+def operating(client: Client, server_id: int | None) -> Iterator[None]:
+    """Count an operation on ``server_id`` as in progress while the block runs. With the recent reads (see
+    :func:`reading`) that decides between a list per server and walks of the account (:func:`list_source`)."""
     fleet = _fleet(client)
     if server_id is None:
         yield
         return
-    with _counted(fleet, fleet.busy, server_id):
+    with _counting(fleet, fleet.busy, server_id):
         yield
-    if reading:
+
+
+@contextmanager
+def reading(client: Client, server_id: int | None) -> Iterator[None]:
+    """:func:`operating`, and once the block is done, a read of ``server_id`` recent for the read age."""
+    with operating(client, server_id):
+        yield
+    if server_id is not None:
+        fleet = _fleet(client)
         with fleet.lock:
             fleet.read[server_id] = time.monotonic()
 
 
 @contextmanager
-def waiting(client: Client, server_id: int | None) -> Iterator[None]:
-    """Around a wait for a snapshot of ``server_id`` to complete (see :func:`settle`)."""
+def waiting_for_snapshot(client: Client, server_id: int | None) -> Iterator[None]:
+    """Around a wait for a snapshot of ``server_id`` to complete (see :func:`await_other_waits`)."""
     fleet = _fleet(client)
-    with _counted(fleet, fleet.waiting, server_id if server_id is not None else _ANY, fleet.settled):
+    with _counting(fleet, fleet.waiting, server_id if server_id is not None else _SERVER_UNKNOWN, fleet.settled):
         yield
 
 
-def settle(client: Client, server_id: int | None, timeout: float) -> None:
+def await_other_waits(client: Client, server_id: int | None, timeout: float) -> None:
     """Wait (at most ``timeout``) until no snapshot of ``server_id`` is still being waited for in this process, so
     that one list of the server, after all of them, serves every check that follows (see ``operations``).
     """
     fleet = _fleet(client)
-    key = server_id if server_id is not None else _ANY
+    key = server_id if server_id is not None else _SERVER_UNKNOWN
     with fleet.lock:
         if fleet.waiting[key]:
             fleet.settled.setdefault(key, threading.Condition(fleet.lock)).wait(max(0.0, timeout))
 
 
-def completing(client: Client, within: float) -> bool:
+def walks_show_completions(client: Client, within: float) -> bool:
     """Whether a walk begun in the last ``within`` seconds showed more snapshots completed than the one before."""
     fleet = _fleet(client)
     with fleet.lock:
@@ -186,7 +193,7 @@ def _read_max_age() -> float:
 
 def walk(client: Client) -> Listing:
     """One walk of the account; its page count decides the next choice between walks and per-server lists, and
-    whether it shows more snapshots completed than the last walk did (see :func:`completing`).
+    whether it shows more snapshots completed than the last walk did (see :func:`walks_show_completions`).
     """
     fleet = _fleet(client)
     started = time.monotonic()
@@ -220,19 +227,19 @@ def _remember(client: Client, key: int | None, started: float, found: Listing) -
             fleet.certain[key] = (started, found)
 
 
-def _kept_certain(client: Client, server_id: int) -> list[tuple[float, Listing]]:
+def _certain_lists_kept(client: Client, server_id: int) -> list[tuple[float, Listing]]:
     """The certain lists kept that show the server: its own newest, and the newest one-page walk."""
     fleet = _fleet(client)
     with fleet.lock:
         return [k for k in (fleet.certain.get(server_id), fleet.certain.get(None)) if k is not None]
 
 
-def _certain_since(client: Client, server_id: int, since: float) -> Listing | None:
+def _certain_list_since(client: Client, server_id: int, since: float) -> Listing | None:
     """The newest certain list of the server (its own, or a one-page walk) begun at or after ``since``, if any."""
-    return next((found for began, found in _kept_certain(client, server_id) if began >= since), None)
+    return next((found for began, found in _certain_lists_kept(client, server_id) if began >= since), None)
 
 
-def source(
+def list_source(
     client: Client, server_id: int | None, *, need_certain: bool = False, own: bool = False
 ) -> tuple[Hashable, Callable[[], Listing]]:
     """Where callers listing ``server_id`` now share: a walk of the account (when no server is known, or when more
@@ -254,29 +261,23 @@ def source(
     return (client.serial, "snapshots", server_id), lambda: own_list(client, server_id)
 
 
-def shared(
+def shared_list(
     client: Client, server_id: int | None, *, since: float | None = None, need_certain: bool = False, own: bool = False
 ) -> tuple[list[Snapshot], bool]:
     """The snapshots of ``server_id`` from a list begun at or after ``since`` (None: after this call), shared with
-    every caller that may use the same list; and whether absence from it is certain. See :func:`source`.
+    every caller that may use the same list; and whether absence from it is certain. See :func:`list_source`.
     """
-    key, fetch = source(client, server_id, need_certain=need_certain, own=own)
-    left = remaining()
+    key, fetch = list_source(client, server_id, need_certain=need_certain, own=own)
+    left = thread_time_left()
     timeout = LIST_TIMEOUT if left is None else max(0.001, min(LIST_TIMEOUT, left))
 
     def timed_out(_: object) -> WaitTimeoutError:
         return WaitTimeoutError(f"Listing the snapshots of server {server_id} took more than {timeout:g}s.")
 
-    listing: Listing = POLLER.wait(
-        key,
-        fetch,
-        lambda x: x,
-        timeout=timeout,
-        on_timeout=timed_out,
-        poll_interval=lambda _: GATHER_SECONDS,
-        survive_transient=False,
-        since=since,
+    first_answer: Watch[Listing, Listing] = Watch(
+        lambda x: x, timed_out, timeout, lambda _: GATHER_SECONDS, survive_transient=False, since=since
     )
+    listing = POLLER.wait(key, fetch, first_answer)
     return listing.server(server_id), listing.certain
 
 
@@ -284,11 +285,28 @@ def server_snapshots(client: Client, server_id: int | None, *, since: float | No
     """The server's snapshots, from a list whose absences are certain (its own, or a one-page walk); a kept one
     begun at or after ``since`` serves at once.
     """
-    kept = _certain_since(client, server_id, since) if since is not None and server_id is not None else None
+    kept = _certain_list_since(client, server_id, since) if since is not None and server_id is not None else None
     if kept is not None:
         return kept.server(server_id)
-    snaps, certain = shared(client, server_id, since=since, need_certain=True)
-    return snaps if certain else shared(client, server_id, since=since, own=True)[0]
+    snaps, certain = shared_list(client, server_id, since=since, need_certain=True)
+    return snaps if certain else shared_list(client, server_id, since=since, own=True)[0]
+
+
+def list_for_lookup(client: Client, server_id: int, name: str, *, after: float) -> list[Snapshot]:
+    """The server's snapshots for a look-up of ``name`` before a POST: from a certain list begun after ``after``
+    (the name lock's last release), after this process last posted that name or deleted on that server, and at
+    most ``LOOKUP_MAX_AGE`` old."""
+    since = max(after, read_since(client, server_id, name, max_age=LOOKUP_MAX_AGE))
+    return server_snapshots(client, server_id, since=min(since, time.monotonic()))
+
+
+def list_after_completion(client: Client, snap: Snapshot, seen: float, *, others_for: float) -> list[Snapshot]:
+    """The server's snapshots from a certain list read after ``snap`` was seen completed (at ``seen``): the newest
+    kept one if it shows ``snap`` completed, else one begun after ``seen``; taken once this process's other waits
+    on that server have ended (at most ``others_for`` seconds), so that one list serves all their checks."""
+    await_other_waits(client, snap.server_id, others_for)
+    found = showing_completed(client, snap.server_id, snap.id)
+    return found if found is not None else server_snapshots(client, snap.server_id, since=seen)
 
 
 def showing_completed(client: Client, server_id: int | None, snapshot_id: int) -> list[Snapshot] | None:
@@ -297,7 +315,7 @@ def showing_completed(client: Client, server_id: int | None, snapshot_id: int) -
     """
     if server_id is None:
         return None
-    kept = _kept_certain(client, server_id)
+    kept = _certain_lists_kept(client, server_id)
     if not kept:
         return None
     snaps = max(kept, key=lambda k: k[0])[1].server(server_id)
@@ -305,7 +323,7 @@ def showing_completed(client: Client, server_id: int | None, snapshot_id: int) -
     return snaps if snap is not None and snap.is_completed else None
 
 
-def _kept(client: Client, server_id: int, snapshot_id: int, since: float) -> tuple[bool, Snapshot | None]:
+def _from_lists_kept(client: Client, server_id: int, snapshot_id: int, since: float) -> tuple[bool, Snapshot | None]:
     """From the lists kept (begun at or after ``since``): ``(True, snapshot)`` when one shows it, ``(True, None)``
     when a certain one lacks it, ``(False, None)`` when none can tell.
     """
@@ -316,7 +334,7 @@ def _kept(client: Client, server_id: int, snapshot_id: int, since: float) -> tup
         snap = _by_id(last[1].server(server_id), snapshot_id)
         if snap is not None or last[1].certain:
             return True, snap
-    found = _certain_since(client, server_id, since)
+    found = _certain_list_since(client, server_id, since)
     return (True, _by_id(found.server(server_id), snapshot_id)) if found is not None else (False, None)
 
 
@@ -331,13 +349,13 @@ def find_snapshot(client: Client, server_id: int | None, snapshot_id: int, *, si
     is known, or the server's own list was incomplete too).
     """
     if server_id is not None:
-        told, snap = _kept(client, server_id, snapshot_id, since)
+        told, snap = _from_lists_kept(client, server_id, snapshot_id, since)
         if told:
             return snap
-    snaps, certain = shared(client, server_id, since=since)
+    snaps, certain = shared_list(client, server_id, since=since)
     found = _by_id(snaps, snapshot_id)
     if found is None and not certain and server_id is not None:
-        snaps, certain = shared(client, server_id, since=since, own=True)
+        snaps, certain = shared_list(client, server_id, since=since, own=True)
         found = _by_id(snaps, snapshot_id)
     if found is not None or certain:
         return found

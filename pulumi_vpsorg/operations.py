@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from . import listing
-from ._deadline import deadline, remaining
+from ._deadline import deadline, thread_time_left
 from ._locks import name_lock
 from .client import Client
 from .errors import (
@@ -125,18 +125,18 @@ def take_snapshot(
     written into the description VPS.org keeps (:func:`with_owner`).
     """
     with deadline(timeout):
-        with listing.busy(client, server_id):  # the check after is one certain list, not a poll: not counted
+        with listing.operating(client, server_id):  # the check after is one certain list, not a poll: not counted
             with name_lock(client, server_id, name) as since:
                 snap, adopted = _look_then_post(client, server_id, name, with_owner(description, owner), since, sleep)
             if not wait:
                 return snap, adopted
             posted = time.monotonic()
             snap = _wait_or_clean_up(client, snap, _left(timeout), poll_interval, on_poll)
-        seen = time.monotonic()
-        # One list of the server after this process's other snapshots of it are done serves all their checks; wait
+        # One list of the server after this process's other snapshots of it are done serves all their checks: wait
         # for them at most a fifth of the time this one took.
-        listing.settle(client, server_id, min(_left(timeout), 0.2 * (seen - posted)))
-        return _reconcile(client, snap, adopted, seen, _left(timeout), poll_interval)
+        seen = time.monotonic()
+        snaps = listing.list_after_completion(client, snap, seen, others_for=min(_left(timeout), 0.2 * (seen - posted)))
+        return _reconcile(client, snap, adopted, snaps, _left(timeout), poll_interval)
 
 
 def _look_then_post(
@@ -155,8 +155,7 @@ def _look_then_post(
     the limit may be stale (a POST of another name since); VPS.org refuses a POST beyond it, and that refusal
     names the snapshots that exist.
     """
-    since = max(since, listing.read_since(client, server_id, name, max_age=listing.LOOKUP_MAX_AGE))
-    existing = listing.server_snapshots(client, server_id, since=min(since, time.monotonic()))
+    existing = listing.list_for_lookup(client, server_id, name, after=since)
     named = _named(existing, name, server_id)
     if named:
         _remove_duplicates(client, named[0], named[1:])
@@ -192,7 +191,7 @@ def _delete_duplicate(client: Client, dup: Snapshot, kept: Snapshot) -> None:
 
 
 def _left(timeout: float) -> float:
-    left = remaining()
+    left = thread_time_left()
     return max(0.001, left) if left is not None else timeout
 
 
@@ -227,7 +226,7 @@ def _look_for_lost_post(
             found = None
         if found is not None:
             return found
-        left = remaining()
+        left = thread_time_left()
         if look == looks or (left is not None and left <= _LOOK_EVERY):
             break
         sleep(_LOOK_EVERY)
@@ -240,16 +239,11 @@ def _look_for_lost_post(
 
 
 def _reconcile(
-    client: Client, mine: Snapshot, adopted: bool, seen: float, timeout: float, poll_interval: PollInterval
+    client: Client, mine: Snapshot, adopted: bool, snaps: list[Snapshot], timeout: float, poll_interval: PollInterval
 ) -> tuple[Snapshot, bool]:
-    """After completion, by a certain list of the server read since: the newest kept one if it shows ``mine``
-    completed, else one begun after ``seen`` (when completion was seen). If several usable snapshots share the name,
-    the lowest id survives (see module doc)."""
-    server_id = mine.server_id
-    snaps = listing.showing_completed(client, server_id, mine.id)
-    if snaps is None:
-        snaps = listing.server_snapshots(client, server_id, since=seen)
-    winner = find_by_name(snaps, mine.name, server_id)
+    """After completion, by ``snaps``, a certain list of the server read since: if several usable snapshots share
+    the name, the lowest id survives (see module doc)."""
+    winner = find_by_name(snaps, mine.name, mine.server_id)
     if winner is None or winner.id >= mine.id:
         return mine, adopted
     if not winner.is_completed:
@@ -306,7 +300,7 @@ def delete_snapshot(
     with other callers in the process), so a snapshot in progress is waited for instead of refused. Everything,
     retries included, ends within ``timeout`` seconds.
     """
-    with deadline(timeout), listing.busy(client, server_id, reading=True):
+    with deadline(timeout), listing.reading(client, server_id):
         return _delete(client, snapshot_id, server_id, timeout, on_poll)
 
 

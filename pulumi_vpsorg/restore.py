@@ -26,14 +26,15 @@ import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from . import _provider
-from ._deadline import deadline, remaining
+from ._deadline import deadline, thread_time_left
 from ._program import end_quietly_when_cancelled
 from ._provider import Field
 from .client import Client
+from .durations import format_duration, parse_duration
 from .errors import VpsorgError
 from .models import Server, ServerRef
 from .operations import restore_once
-from .wait import format_duration, parse_duration, wait_for_restore
+from .wait import wait_for_restore
 
 DEFAULT_WAIT_TIMEOUT = 1800.0
 
@@ -165,7 +166,7 @@ def _wait(
     """Wait until the server is no longer ``restoring``; a wait that fails or runs out is noted, not raised."""
     try:
         outs["server_status"] = wait_for_restore(
-            api, server_id, timeout=max(0.001, remaining() or 0.0), on_poll=on_poll
+            api, server_id, timeout=max(0.001, thread_time_left() or 0.0), on_poll=on_poll
         ).status
     except VpsorgError as e:
         last = getattr(e, "last_seen", None)

@@ -33,11 +33,11 @@ from . import _provider, listing
 from ._program import end_quietly_when_cancelled
 from ._provider import Field
 from .client import Client
+from .durations import parse_duration
 from .errors import NotFoundError, SnapshotLimitError, VpsorgError, WaitTimeoutError
 from .models import Snapshot as SnapshotModel
 from .models import snapshot_name_problem
 from .operations import delete_snapshot, owner_of, same_stack, take_snapshot
-from .wait import parse_duration
 
 DEFAULT_WAIT_TIMEOUT = 3600.0
 log: logging.Logger = logging.getLogger("pulumi_vpsorg")
@@ -223,7 +223,7 @@ def read_step(api: Client, id_: str, props: dict[str, Any]) -> ReadResult:
     server_id = _Inputs.of(props).server_id
     managed = "snapshot_id" in props  # refresh of a resource this stack holds; else `Snapshot.get` or an import
     try:
-        with listing.busy(api, server_id, reading=True):
+        with listing.reading(api, server_id):
             found = listing.find_snapshot(api, server_id, snapshot_id, since=listing.read_since(api, server_id))
     except listing.AbsenceUncertainError as e:
         if not managed:

@@ -14,16 +14,15 @@ the last object seen.
 
 from __future__ import annotations
 
-import math
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from . import listing
-from ._poller import POLLER, PollInterval
+from ._poller import POLLER, PollInterval, Watch
 from .client import Client
+from .durations import format_duration, parse_duration
 from .errors import SnapshotFailedError, VpsorgError, WaitTimeoutError
 from .listing import Listing
 from .models import RESTORING, Server, Snapshot
@@ -36,54 +35,6 @@ __all__ = [
     "wait_for_restore",
     "wait_for_snapshot",
 ]
-
-_NUMBER = r"[0-9]+(?:\.[0-9]+)?"
-_SECONDS = re.compile(_NUMBER)
-_DURATION = re.compile(rf"(?:(?P<h>{_NUMBER})h)?(?:(?P<m>{_NUMBER})m(?!s))?(?:(?P<s>{_NUMBER})s)?(?:(?P<ms>[0-9]+)ms)?")
-_UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
-_MAX_TIMEOUT = 24 * 3600.0
-_DURATION_RULE = "use seconds (90) or a duration such as '90s', '20m', '1h30m' (each unit once, largest first)"
-
-
-def parse_duration(value: str | int | float) -> float:
-    """Seconds from a number of seconds or a duration string: ``"90s"``, ``"20m"``, ``"1h30m"``, ``"45"``.
-
-    Raises ``ValueError`` with the rule when the value is not a positive duration of at most 24 hours.
-    """
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise ValueError(f"must be a number of seconds or a duration: {_DURATION_RULE}")
-    if isinstance(value, str):
-        seconds = _duration_seconds(value)
-    else:
-        try:
-            seconds = float(value)
-        except OverflowError:
-            seconds = math.inf
-    if not seconds > 0:
-        raise ValueError(f"must be more than zero seconds (got {value!r})")
-    if seconds > _MAX_TIMEOUT:
-        raise ValueError(f"must be at most 24 hours (got {str(value)[:40]!r})")
-    return seconds
-
-
-def _duration_seconds(value: str) -> float:
-    text = value.strip().lower()
-    if _SECONDS.fullmatch(text):
-        return float(text)
-    m = _DURATION.fullmatch(text) if len(text) <= 40 else None
-    if not text or m is None or not any(m.groupdict().values()):
-        raise ValueError(f"{value[:40]!r} is not a duration: {_DURATION_RULE}")
-    return sum(float(v) * _UNITS[k] for k, v in m.groupdict().items() if v)
-
-
-def format_duration(seconds: float) -> str:
-    """``125`` -> ``"2m05s"``: for progress lines and messages."""
-    seconds = int(round(seconds))
-    h, rest = divmod(seconds, 3600)
-    m, s = divmod(rest, 60)
-    if h:
-        return f"{h}h{m:02d}m"
-    return f"{m}m{s:02d}s" if m else f"{s}s"
 
 
 def default_poll_interval(elapsed: float) -> float:
@@ -98,11 +49,11 @@ def default_poll_interval(elapsed: float) -> float:
     return min(60.0, max(1.0, elapsed / 5))
 
 
-class _Missing(Exception):
+class _AbsentFromWalk(Exception):
     """The snapshot waited for is absent from a walk of the account: its server's own list must decide."""
 
 
-class _Moved(Exception):
+class _ListSourceChanged(Exception):
     """Polls for this wait are now shared elsewhere (a walk became cheaper than a server's own list, or not)."""
 
     def __init__(self, due: float) -> None:
@@ -125,7 +76,7 @@ class _SnapshotWatch:
         snap = self.find(found)
         if snap is None:
             if not found.certain:
-                raise _Missing
+                raise _AbsentFromWalk
             raise SnapshotFailedError(
                 f"Snapshot {self.latest.id} ({self.latest.name!r}) disappeared from VPS.org while it was being "
                 "created.",
@@ -173,41 +124,35 @@ def wait_for_snapshot(
         on_poll(snapshot, 0.0)
     watch = _SnapshotWatch(snapshot, timeout, on_poll)
     start = time.monotonic()
-    poll_interval = _while_completing(client, poll_interval)
+    poll_interval = _faster_while_completing(client, poll_interval)
     due: float | None = None
-    with listing.busy(client, snapshot.server_id), listing.waiting(client, snapshot.server_id):
+    with listing.operating(client, snapshot.server_id), listing.waiting_for_snapshot(client, snapshot.server_id):
         while True:
-            key, fetch = listing.source(client, snapshot.server_id)
+            key, fetch = listing.list_source(client, snapshot.server_id)
             try:
-                return POLLER.wait(
-                    key,
-                    fetch,
-                    _unless_moved(client, watch, key, poll_interval, start),
-                    timeout=max(0.0, start + timeout - time.monotonic()),
-                    on_timeout=watch.timed_out,
-                    poll_interval=poll_interval,
-                    on_poll=watch.progress,
-                    started=start,
-                    due=due,
-                )
-            except _Moved as moved:
+                verdict = _judged_unless_source_changed(client, watch, key, poll_interval, start)
+                left = max(0.0, start + timeout - time.monotonic())
+                schedule = Watch(verdict, watch.timed_out, left, poll_interval, watch.progress, started=start, due=due)
+                return POLLER.wait(key, fetch, schedule)
+            except _ListSourceChanged as moved:
                 due = moved.due  # the next poll, from its new source, when it was due anyway
-            except _Missing:  # a walk lacks it: its server's own list, begun now, decides
+            except _AbsentFromWalk:  # a walk lacks it: its server's own list, begun now, decides
                 done, due = _confirm(client, watch, start + timeout), None
                 if done is not None:
                     return done
 
 
-def _unless_moved(
+def _judged_unless_source_changed(
     client: Client, watch: _SnapshotWatch, key: object, poll_interval: PollInterval, start: float
 ) -> Callable[[Listing], Snapshot | None]:
-    """``watch.evaluate``, raising :class:`_Moved` when polls for this wait are now shared under another key."""
+    """``watch.evaluate``, raising :class:`_ListSourceChanged` once polls for this wait are shared under another
+    key."""
 
     def evaluate(found: Listing) -> Snapshot | None:
         done = watch.evaluate(found)
-        if done is None and listing.source(client, watch.latest.server_id)[0] != key:
+        if done is None and listing.list_source(client, watch.latest.server_id)[0] != key:
             now = time.monotonic()
-            raise _Moved(now + poll_interval(now - start))
+            raise _ListSourceChanged(now + poll_interval(now - start))
         return done
 
     return evaluate
@@ -216,23 +161,17 @@ def _unless_moved(
 def _confirm(client: Client, watch: _SnapshotWatch, deadline: float) -> Snapshot | None:
     """Judge by the server's own list begun now: the snapshot, or None while it is in progress, or while an
     incomplete list (an API that ignores ``server_id`` and pages) lacks it: only a complete one says it vanished."""
-    key, fetch = listing.source(client, watch.latest.server_id, own=True)
+    key, fetch = listing.list_source(client, watch.latest.server_id, own=True)
 
     def judge(found: Listing) -> tuple[Snapshot | None]:
         return (watch.evaluate(found) if found.certain or watch.find(found) else None,)
 
-    (done,) = POLLER.wait(
-        key,
-        fetch,
-        judge,
-        timeout=max(0.001, deadline - time.monotonic()),
-        on_timeout=watch.timed_out,
-        poll_interval=lambda _: listing.GATHER_SECONDS,
-    )
+    left = max(0.001, deadline - time.monotonic())
+    (done,) = POLLER.wait(key, fetch, Watch(judge, watch.timed_out, left, lambda _: listing.GATHER_SECONDS))
     return done
 
 
-def _while_completing(client: Client, poll_interval: PollInterval) -> PollInterval:
+def _faster_while_completing(client: Client, poll_interval: PollInterval) -> PollInterval:
     """The schedule, four times as fast (a twentieth of the time waited, at least 0.5 s) while walks show snapshots
     completing: in a fleet, the ones posted last complete soon after the first ones.
     """
@@ -240,7 +179,7 @@ def _while_completing(client: Client, poll_interval: PollInterval) -> PollInterv
     def interval(elapsed: float) -> float:
         normal = poll_interval(elapsed)
         fast = max(0.5, elapsed / 20)
-        return min(normal, fast) if listing.completing(client, within=normal) else normal
+        return min(normal, fast) if listing.walks_show_completions(client, within=normal) else normal
 
     return interval
 
@@ -279,11 +218,5 @@ def wait_for_restore(
         )
 
     return POLLER.wait(
-        (client.serial, "servers"),
-        client.list_servers,
-        evaluate,
-        timeout=timeout,
-        on_timeout=timed_out,
-        poll_interval=poll_interval,
-        on_poll=progress,
+        (client.serial, "servers"), client.list_servers, Watch(evaluate, timed_out, timeout, poll_interval, progress)
     )

@@ -326,11 +326,16 @@ def _interrupt_after(api, args: list[str], request_path: str, sig: int) -> subpr
     proc = subprocess.Popen(
         [VPSORG, *args], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
+
+    def waiting() -> bool:  # the POST was answered and the command is polling: a GET came after it
+        methods = [r["method"] for r in api.emu.log]
+        posted = [i for i, r in enumerate(api.emu.log) if r["path"].endswith(request_path) and r["method"] == "POST"]
+        return bool(posted) and "GET" in methods[posted[0] + 1 :]
+
     deadline = time.monotonic() + 20
-    while not any(r["path"].endswith(request_path) and r["method"] == "POST" for r in api.emu.log):
+    while not waiting():  # another process: its requests, in the emulator's log, are the events to wait on
         assert time.monotonic() < deadline and proc.poll() is None
-        time.sleep(0.05)
-    time.sleep(0.3)
+        time.sleep(0.02)
     proc.send_signal(sig)
     out, err = proc.communicate(timeout=20)
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)

@@ -19,12 +19,27 @@ TOKEN = "vps_emu"
 H = {"Authorization": f"Bearer {TOKEN}"}
 
 
+class Clock:
+    """The emulator's clock, moved by the test: a snapshot completes when the test says so, not after a sleep."""
+
+    def __init__(self) -> None:
+        self.now = 1_700_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 @pytest.fixture
 def http():
-    emulator = Emulator(token=TOKEN, snapshot_seconds=0.3, restore_seconds=0.3)
+    clock = Clock()
+    emulator = Emulator(token=TOKEN, snapshot_seconds=0.3, restore_seconds=0.3, clock=clock)
     server = serve(emulator)
     with httpx.Client(base_url=server.endpoint + "/", headers=H) as c:
         c.emu = emulator  # type: ignore[attr-defined]
+        c.clock = clock  # type: ignore[attr-defined]
         c.root = server.endpoint[: -len("/api/v1")]  # type: ignore[attr-defined]
         yield c
     server.close()
@@ -63,7 +78,7 @@ def test_snapshot_lifecycle(http):
     body = r.json()
     assert body["status"] == "in_progress" and body["size_mb"] is None and "3-10 minutes" in body["message"]
     assert body["server"] == {"id": 12345, "name": "web-server-01"}
-    time.sleep(0.35)
+    http.clock.advance(0.35)
     [snap] = http.get("snapshots/", params={"server_id": 12345}).json()["results"]
     assert snap["status"] == "completed" and snap["size_mb"] > 0
     assert http.get("snapshots/", params={"server_id": 12346}).json()["results"] == []
@@ -71,7 +86,7 @@ def test_snapshot_lifecycle(http):
     assert r.status_code == 200 and r.json()["server"]["status"] == "restoring"
     assert http.post(f"snapshots/{body['id']}/restore/").status_code == 400  # already restoring
     assert http.get("servers/").json()["results"][0]["status"] == "restoring"
-    time.sleep(0.35)
+    http.clock.advance(0.35)
     assert http.get("servers/").json()["results"][0]["status"] == "active"
     r = http.delete(f"snapshots/{body['id']}/")
     assert r.status_code == 204 and r.content == b""
@@ -131,7 +146,7 @@ def test_faults(http):
     assert len(http.emu.snapshots()) == 1  # performed, then dropped
     http.post(http.root + "/_emulator/faults", json={"fail_snapshots": 1})
     _create(http, name="bad")
-    time.sleep(0.35)
+    http.clock.advance(0.35)
     statuses = {s["name"]: s["status"] for s in http.get("snapshots/").json()["results"]}
     assert statuses == {"snap": "completed", "bad": "failed"}
     http.post(http.root + "/_emulator/faults", json={"latency": 0.2})
@@ -258,9 +273,7 @@ def test_a_short_body_is_dropped_after_the_handler_timeout(http, monkeypatch):
     host, port = http.root.split("//")[1].split(":")
     with socket.create_connection((host, int(port)), timeout=5) as s:
         s.sendall(b"POST /api/v1/snapshots/ HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
-        started = time.monotonic()
-        assert s.recv(100) == b""  # closed, no answer
-        assert time.monotonic() - started < 3
+        assert s.recv(100) == b""  # closed by the handler's 0.5 s read timeout, no answer (a hang: socket.timeout)
     assert http.get("snapshots/").status_code == 200
 
 

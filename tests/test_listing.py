@@ -43,7 +43,7 @@ def _fleet(api: Client) -> Iterator[None]:
     """Operations in progress on every server: more servers than a walk has pages, so walks are chosen."""
     with ExitStack() as stack:
         for server in SERVERS:
-            stack.enter_context(listing.busy(api, server))
+            stack.enter_context(listing.operating(api, server))
         yield
 
 
@@ -58,7 +58,7 @@ def test_a_walk_serves_many_servers_with_one_request_per_page():
     emu.log.clear()
     since = time.monotonic()
     with _fleet(api):
-        found = [listing.shared(api, server, since=since) for server in SERVERS]
+        found = [listing.shared_list(api, server, since=since) for server in SERVERS]
     assert [len(snaps) for snaps, _ in found] == [1, 1, 1, 0, 0, 0] and all(certain for _, certain in found)
     assert [(r["path"], r["query"]) for r in emu.requests("GET")] == [("/api/v1/snapshots/", {})]
 
@@ -107,7 +107,7 @@ def test_reads_share_one_list_across_a_refresh_in_any_order():
     emu.log.clear()
     found: list[Snapshot | None] = []
     for snap in made:  # one at a time, servers interleaved: a 50 ms gather alone would list 18 times
-        with listing.busy(api, snap.server_id, reading=True):
+        with listing.reading(api, snap.server_id):
             since = listing.read_since(api, snap.server_id)
             found.append(listing.find_snapshot(api, snap.server_id, snap.id, since=since))
     assert [s.id if s else None for s in found] == [s.id for s in made]
@@ -116,10 +116,10 @@ def test_reads_share_one_list_across_a_refresh_in_any_order():
 
 def test_a_read_after_a_write_never_judges_by_a_list_begun_before_it():
     emu, api, _ = _setup(page_size=20)
-    with listing.busy(api, SERVERS[0], reading=True):
+    with listing.reading(api, SERVERS[0]):
         assert listing.find_snapshot(api, SERVERS[0], 801, since=listing.read_since(api, SERVERS[0])) is None
     snap, _ = take_snapshot(api, SERVERS[0], "made", wait=False)
-    with listing.busy(api, SERVERS[0], reading=True):
+    with listing.reading(api, SERVERS[0]):
         found = listing.find_snapshot(api, SERVERS[0], snap.id, since=listing.read_since(api, SERVERS[0]))
     assert found is not None and found.id == snap.id
 
@@ -139,7 +139,7 @@ def test_concurrent_reads_on_many_servers_cost_about_one_walk(concurrent):
                 if not todo:
                     return
                 snap = todo.pop(0)
-            with listing.busy(api, snap.server_id, reading=True):
+            with listing.reading(api, snap.server_id):
                 since = listing.read_since(api, snap.server_id)
                 results.append(listing.find_snapshot(api, snap.server_id, snap.id, since=since))
 
@@ -180,22 +180,27 @@ def test_a_certain_list_that_shows_the_snapshot_completed_serves_its_duplicate_c
     assert snap.is_completed and [r["query"] for r in after] == [{"server_id": str(SERVERS[0])}]  # one, not two
 
 
-def test_settle_waits_only_for_that_servers_waits():
+def test_await_other_waits_waits_only_for_that_servers_waits():
     _, api, _ = _setup()
     a, b = threading.Event(), threading.Event()
+    entered = threading.Barrier(3)
 
     def wait_on(server: int, until: threading.Event) -> None:
-        with listing.waiting(api, server):
-            until.wait(5)
+        with listing.waiting_for_snapshot(api, server):
+            entered.wait(5)
+            until.wait(30)
 
     threads = [threading.Thread(target=wait_on, args=(s, e)) for s, e in ((SERVERS[0], a), (SERVERS[1], b))]
     for t in threads:
         t.start()
-    time.sleep(0.05)
-    threading.Timer(0.1, a.set).start()
-    started = time.monotonic()
-    listing.settle(api, SERVERS[0], timeout=3)
-    assert time.monotonic() - started < 1.0  # the other server's wait goes on
+    entered.wait(5)  # both waits are in progress
+    awaiting = threading.Thread(target=listing.await_other_waits, args=(api, SERVERS[0], 30))
+    awaiting.start()
+    awaiting.join(0.2)
+    assert awaiting.is_alive()  # server 0's wait is still going on
+    a.set()
+    awaiting.join(10)
+    assert not awaiting.is_alive() and threads[1].is_alive()  # done once server 0's wait ended; server 1's goes on
     b.set()
     for t in threads:
         t.join()
@@ -206,11 +211,11 @@ def test_while_snapshots_complete_own_lists_serve_up_to_twice_the_walks_pages():
     fleet = listing._fleet(api)
     with ExitStack() as stack:
         for server in SERVERS[:4]:
-            stack.enter_context(listing.busy(api, server))
+            stack.enter_context(listing.operating(api, server))
         fleet.walk_pages, fleet.last_walk = 2, (time.monotonic(), listing.Listing({}, certain=False, walk=True))
-        assert listing.source(api, SERVERS[0])[0] == (api.serial, "walk")  # 4 servers, walks of 2 pages
+        assert listing.list_source(api, SERVERS[0])[0] == (api.serial, "walk")  # 4 servers, walks of 2 pages
         fleet.progress_at = fleet.last_walk[0]  # that walk showed snapshots completing
-        assert listing.source(api, SERVERS[0])[0] == (api.serial, "snapshots", SERVERS[0])
+        assert listing.list_source(api, SERVERS[0])[0] == (api.serial, "snapshots", SERVERS[0])
 
 
 # ----- absence is certain only from a complete list --------------------------------------------------------------

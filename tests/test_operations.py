@@ -188,7 +188,7 @@ def test_wait_timeout_bounds_a_whole_create_whatever_retry_after_says():
     started = time.monotonic()
     with pytest.raises(VpsorgError):
         take_snapshot(api, 12345, "n", timeout=1.0)
-    assert time.monotonic() - started < 2.0 and emu.requests("POST") == []
+    assert time.monotonic() - started < 10 and emu.requests("POST") == []  # the 1 s limit, not 50 s retries
 
 
 def test_a_fleet_shares_its_lists_and_posts_each_snapshot_once():

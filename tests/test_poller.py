@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from pulumi_vpsorg._poller import Poller
+from pulumi_vpsorg._poller import Poller, Watch
 from pulumi_vpsorg.errors import WaitTimeoutError
 
 
@@ -18,36 +18,33 @@ def _timed_out(_: object) -> WaitTimeoutError:
 
 def test_the_next_fetch_comes_when_the_earliest_caller_is_due_whoever_fetched_last():
     poller, fetches = Poller(), []
-    joined = threading.Event()
+    fetching, joined = threading.Event(), threading.Event()
 
     def fetch() -> int:
         fetches.append(time.monotonic())
         if len(fetches) == 1:
-            joined.wait(2)  # the quick caller joins while the slow one's first fetch runs
-            time.sleep(0.05)
+            fetching.set()
+            assert joined.wait(5)  # the quick caller joins while the slow one's first fetch runs
         return len(fetches)
 
     def slow() -> None:  # fetches at once, then would poll again only in 10 s
         with pytest.raises(WaitTimeoutError):
-            poller.wait(
-                "k",
-                fetch,
-                lambda _: None,
-                timeout=1.5,
-                on_timeout=_timed_out,
-                poll_interval=lambda _: 10,
-                due=time.monotonic(),
-            )
+            poller.wait("k", fetch, Watch(lambda _: None, _timed_out, 3.0, lambda _: 10, due=time.monotonic()))
+
+    readings = []
+
+    def quick_clock() -> float:  # its second reading is taken in the group, after joining it
+        readings.append(None)
+        if len(readings) == 2:
+            joined.set()
+        return time.monotonic()
 
     thread = threading.Thread(target=slow)
     thread.start()
-    time.sleep(0.05)
-    joined.set()
+    assert fetching.wait(5)
     started = time.monotonic()
-    got = poller.wait(
-        "k", fetch, lambda n: n if n >= 2 else None, timeout=1.0, on_timeout=_timed_out, poll_interval=lambda _: 0.05
-    )
-    assert got == 2 and time.monotonic() - started < 0.5
+    got = poller.wait("k", fetch, Watch(lambda n: n if n >= 2 else None, _timed_out, 5.0, lambda _: 0.05), quick_clock)
+    assert got == 2 and time.monotonic() - started < 5  # on the quick caller's schedule, not the slow one's 10 s
     thread.join()
 
 
@@ -66,7 +63,7 @@ def test_an_answer_is_judged_for_every_caller_by_the_one_that_fetched_it():
             judged.append((n, threading.get_ident()))
             return n if n >= 3 else None
 
-        poller.wait("k", fetch, evaluate, timeout=5, on_timeout=_timed_out, poll_interval=lambda _: 0.02)
+        poller.wait("k", fetch, Watch(evaluate, _timed_out, 5, lambda _: 0.02))
 
     threads = [threading.Thread(target=caller) for _ in range(20)]
     for t in threads:

@@ -195,7 +195,7 @@ def test_a_host_name_look_up_counts_against_the_deadline(monkeypatch):
             started = time.monotonic()
             with pytest.raises(APITimeoutError) as e:
                 api.create_snapshot(1, "n")
-        assert time.monotonic() - started < 2.0
+        assert time.monotonic() - started < 10  # the 0.5 s deadline, not the 30 s hang
         assert e.value.maybe_sent is False and "looking up the address of slow-dns.example" in str(e.value)
     finally:
         hang.set()

@@ -6,14 +6,14 @@ import argparse
 
 from ..client import Client
 from ..models import Server, Snapshot
-from ._env import Environment, Missing, Refused
+from ._env import DoesNotExist, Environment, NothingSent
 
 
 def client(args: argparse.Namespace) -> Client:
     """The API client of ``--token`` / ``--endpoint``, else the environment's; one given empty is refused."""
     for option in ("token", "endpoint"):
         if getattr(args, option, None) is not None and not getattr(args, option).strip():
-            raise Refused(
+            raise NothingSent(
                 f"--{option} is empty (an unset variable?): give it a value, or leave it out to use "
                 f"$VPSORG_{option.upper()}; nothing was sent"
             )
@@ -25,17 +25,17 @@ def confirm(args: argparse.Namespace, env: Environment, question: str) -> None:
     if getattr(args, "yes", False):
         return
     if not env.stdin.isatty():
-        raise Refused("refusing to run a destructive command without a terminal: pass --yes to confirm")
+        raise NothingSent("refusing to run a destructive command without a terminal: pass --yes to confirm")
     env.stderr.write(question + " Type 'yes' to continue: ")
     env.stderr.flush()
     if env.stdin.readline().strip().lower() != "yes":
-        raise Refused("not confirmed; nothing was sent")
+        raise NothingSent("not confirmed; nothing was sent")
 
 
 def find_snapshot(api: Client, snapshot_id: int) -> Snapshot:
     found = next((s for s in api.list_snapshots() if s.id == snapshot_id), None)
     if found is None:
-        raise Missing(f"Snapshot {snapshot_id} does not exist: `vpsorg snapshots list` shows the ones that do.")
+        raise DoesNotExist(f"Snapshot {snapshot_id} does not exist: `vpsorg snapshots list` shows the ones that do.")
     return found
 
 
@@ -43,7 +43,7 @@ def find_unless_ignored(api: Client, args: argparse.Namespace, env: Environment,
     """The snapshot ``args.id``; a missing one is an error, or with ``--ignore-not-found`` None (said on stderr)."""
     try:
         return find_snapshot(api, args.id)
-    except Missing:
+    except DoesNotExist:
         if not args.ignore_not_found:
             raise
         env.say(f"Snapshot {args.id} does not exist; {nothing} (--ignore-not-found).")
@@ -55,10 +55,12 @@ def find_server(api: Client, ref: int | str) -> Server:
     servers = api.list_servers()
     matches = [s for s in servers if (s.id == ref if isinstance(ref, int) else s.name == ref)]
     if not matches:
-        raise Missing(f"Server {ref!r} does not exist: `vpsorg servers list` shows the servers this token can see.")
+        raise DoesNotExist(
+            f"Server {ref!r} does not exist: `vpsorg servers list` shows the servers this token can see."
+        )
     if len(matches) > 1:
         ids = ", ".join(str(s.id) for s in matches)
-        raise Refused(f"{len(matches)} servers are called {ref!r} ({ids}): name it by id instead")
+        raise NothingSent(f"{len(matches)} servers are called {ref!r} ({ids}): name it by id instead")
     return matches[0]
 
 

@@ -8,14 +8,14 @@ import signal
 import threading
 
 from ..errors import ConfigurationError
-from ._env import Environment, ExitStatus, Refused
+from ._env import Environment, ExitStatus, NothingSent
 
 
 def cmd_emulator(args: argparse.Namespace, env: Environment) -> int:
     from ..emulator import Emulator, serve
 
     if getattr(args, "token", None):
-        raise Refused("--token is the API token of the other commands; the emulator takes --accept-token TOKEN")
+        raise NothingSent("--token is the API token of the other commands; the emulator takes --accept-token TOKEN")
     try:
         emulator = Emulator(
             token=args.accept_token,

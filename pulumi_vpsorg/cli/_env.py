@@ -44,9 +44,9 @@ class Environment:
         print(json.dumps(obj, indent=2), file=self.stdout, flush=True)
 
 
-class Refused(Exception):
+class NothingSent(Exception):
     """A usage problem, or a destructive command declined (by the user or for lack of a terminal): nothing sent."""
 
 
-class Missing(Exception):
+class DoesNotExist(Exception):
     """What the command names does not exist (exit 1; ``--ignore-not-found`` makes it a success)."""

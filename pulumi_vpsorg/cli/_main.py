@@ -14,10 +14,10 @@ from collections.abc import Iterator, Sequence
 from types import FrameType
 
 from .._deadline import deadline
+from ..durations import format_duration
 from ..errors import APITimeoutError, ConfigurationError, SnapshotLimitError, VpsorgError, WaitTimeoutError
-from ..wait import format_duration
 from ._completion import tree
-from ._env import Environment, ExitStatus, Missing, Refused
+from ._env import DoesNotExist, Environment, ExitStatus, NothingSent
 from ._parser import Exit, build_parser
 from ._snapshots import rotation_prefix
 
@@ -42,7 +42,7 @@ def _run(args: argparse.Namespace, env: Environment) -> int:
     try:
         with deadline(getattr(args, "timeout", None)):  # every command that talks to VPS.org has one
             return int(args.run(args, env))
-    except (Refused, ConfigurationError) as e:
+    except (NothingSent, ConfigurationError) as e:
         env.say(f"vpsorg: {'configuration error: ' if isinstance(e, ConfigurationError) else ''}{e}")
         return ExitStatus.USAGE
     except SnapshotLimitError as e:
@@ -65,7 +65,7 @@ def _run(args: argparse.Namespace, env: Environment) -> int:
         hint = f" The command may take {format_duration(limit)} in all (--timeout)." if limit is not None else ""
         env.say(f"vpsorg: timed out: {e}{hint}")
         return ExitStatus.TIMEOUT
-    except (VpsorgError, Missing) as e:
+    except (VpsorgError, DoesNotExist) as e:
         env.say(f"vpsorg: error: {e}")
         return ExitStatus.ERROR
     except KeyboardInterrupt:

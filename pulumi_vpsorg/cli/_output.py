@@ -6,8 +6,8 @@ import argparse
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from ..durations import format_duration
 from ..models import Server, Snapshot
-from ..wait import format_duration
 from ._env import Environment
 
 SNAPSHOT_COLUMNS = ["ID", "SERVER_ID", "SERVER_NAME", "NAME", "STATUS", "SIZE_MB", "CREATED"]

@@ -11,8 +11,8 @@ from typing import Any, NoReturn
 
 from .._version import __version__
 from ..client import DEFAULT_ENDPOINT
+from ..durations import parse_duration
 from ..models import positive_int
-from ..wait import parse_duration
 from . import _completion, _emulator, _plugin, _restore, _servers, _snapshots
 from ._env import Environment, ExitStatus
 

@@ -17,9 +17,9 @@ import subprocess
 import sys
 import tempfile
 
-from .._deadline import remaining
+from .._deadline import thread_time_left
 from .._version import __version__
-from ._env import Environment, ExitStatus, Refused
+from ._env import Environment, ExitStatus, NothingSent
 
 PLUGIN = "pulumi-resource-vpsorg"
 
@@ -37,9 +37,9 @@ def cmd_plugin_install(args: argparse.Namespace, env: Environment) -> int:
     pulumi = args.pulumi or shutil.which("pulumi")
     command = ["pulumi", "plugin", "install", "resource", "vpsorg", __version__, "--file", "<folder>"]
     if args.pulumi and not os.access(args.pulumi, os.X_OK):
-        raise Refused(f"--pulumi {args.pulumi}: no executable there; give the path of the `pulumi` CLI.")
+        raise NothingSent(f"--pulumi {args.pulumi}: no executable there; give the path of the `pulumi` CLI.")
     if not pulumi:
-        raise Refused(
+        raise NothingSent(
             f"the `pulumi` CLI is not on PATH: install it (https://www.pulumi.com/docs/install/), or pass --pulumi "
             f"PATH. Then run this again; it runs `{' '.join(command)}` with a folder holding {PLUGIN}."
         )
@@ -48,7 +48,7 @@ def cmd_plugin_install(args: argparse.Namespace, env: Environment) -> int:
         command[0], command[-1] = pulumi, folder
         env.say(f"vpsorg: installing {PLUGIN} {__version__} (runs {sys.executable}) with `pulumi plugin install`")
         try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=remaining(), check=False)
+            done = subprocess.run(command, capture_output=True, text=True, timeout=thread_time_left(), check=False)
         except subprocess.TimeoutExpired:
             env.say("vpsorg: timed out: `pulumi plugin install` did not finish within --timeout.")
             return ExitStatus.TIMEOUT

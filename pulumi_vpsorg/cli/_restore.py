@@ -17,7 +17,7 @@ from ..operations import restore_once
 from ..wait import wait_for_restore
 from . import _journal as journal
 from ._common import client, confirm, describe, find_server, find_unless_ignored
-from ._env import Environment, ExitStatus, Refused
+from ._env import Environment, ExitStatus, NothingSent
 from ._output import Progress
 
 
@@ -46,7 +46,7 @@ def cmd_restore(args: argparse.Namespace, env: Environment) -> int:
 
 def cmd_rollback(args: argparse.Namespace, env: Environment) -> int:
     if args.snapshot is not None and not args.snapshot.strip():
-        raise Refused(
+        raise NothingSent(
             "--snapshot is empty (an unset variable?): name the snapshot by name or id, or leave out "
             "--snapshot to restore the newest completed one; nothing was sent"
         )

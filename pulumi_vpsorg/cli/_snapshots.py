@@ -11,7 +11,7 @@ from ..models import Snapshot, snapshot_name_problem
 from ..operations import SNAPSHOT_LIMIT, delete_snapshot, take_snapshot
 from ..wait import wait_for_snapshot
 from ._common import client, confirm, describe, find_server, find_snapshot, find_unless_ignored, server_id
-from ._env import Environment, ExitStatus, Refused
+from ._env import Environment, ExitStatus, NothingSent
 from ._output import Progress, columns, show, show_one, snapshot_json, snapshot_row
 
 
@@ -44,7 +44,7 @@ def _progress(env: Environment) -> tuple[Progress, Callable[[Snapshot, float], N
 def cmd_create(args: argparse.Namespace, env: Environment) -> int:
     problem = snapshot_name_problem(args.name)
     if problem:
-        raise Refused(f"--{problem}")
+        raise NothingSent(f"--{problem}")
     with client(args) as api:
         sid = server_id(api, args.server)
         if args.rotate:
@@ -98,7 +98,7 @@ def _make_room(api: Client, args: argparse.Namespace, env: Environment, sid: int
     prefix = args.name_prefix if args.name_prefix is not None else rotation_prefix(args.name)
     doomed = prunable(snaps, prefix, keep=0)[: len(snaps) - SNAPSHOT_LIMIT + 1]
     if len(snaps) - len(doomed) >= SNAPSHOT_LIMIT:
-        raise Refused(
+        raise NothingSent(
             f"server {sid} holds {len(snaps)} snapshots and only {len(doomed)} completed one(s) start with "
             f"{prefix!r}: --rotate deletes only those; delete another with `vpsorg snapshots delete ID --yes`"
         )

@@ -8,9 +8,9 @@ from typing import Any
 
 from .. import restore, snapshot
 from .._provider import Field
+from ..durations import format_duration
 from ..models import RESTORING, Server
 from ..models import Snapshot as SnapshotModel
-from ..wait import format_duration
 
 Progress = Callable[[Any, float], None]
 
