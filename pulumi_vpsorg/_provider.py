@@ -227,10 +227,11 @@ def widen_host_pool() -> None:
 
     ``python -m pulumi.dynamic`` serves gRPC from a ``ThreadPoolExecutor(max_workers=4)``, so a 5th snapshot
     create would queue until one of the first four finished waiting. Our calls mostly sleep while they wait (a
-    waiting call costs one idle thread and no CPU; docs/benchmarks.md has the figures), so we raise that pool's limit far enough that the
-    engine's ``--parallel`` is the only cap (default 4096, ``VPSORG_HOST_THREADS`` to change, 0 to leave it alone).
-    This reaches into private attributes of ``concurrent.futures``; it runs only inside that host, only once, and
-    if anything does not look as expected it changes nothing and calls are simply served 4 at a time.
+    waiting call costs one idle thread and no CPU; docs/benchmarks.md has the figures), so we raise that pool's
+    limit far enough that the engine's ``--parallel`` is the only cap (default 4096, ``VPSORG_HOST_THREADS`` to
+    change, 0 to leave it alone). This reaches into private attributes of ``concurrent.futures``; it runs only
+    inside a host listed in ``CHECKED_HOSTS``, only once, and if anything does not look as expected it changes
+    nothing and calls are simply served 4 at a time.
     """
     global _pool_checked
     with _lock:
