@@ -5,15 +5,16 @@
 Those are dynamic resources, for Python programs. Programs in other languages use the native plugin
 (:mod:`pulumi_vpsorg.native`, installed with ``vpsorg plugin install``), which runs the same steps.
 
-Importing this package registers nothing and connects nowhere. The resources (and so ``pulumi``) load on first
-use, so the ``vpsorg`` command line and plain API scripts start fast.
+Importing this package registers nothing and connects nowhere. What is not an error class loads on first use:
+the resources (and so ``pulumi``) only when a program declares one, so the ``vpsorg`` command line and API scripts
+start fast; the client and models (httpx, pydantic) only when used, so a Pulumi program (which needs neither: the
+provider host does the API calls) starts fast too.
 """
 
 import importlib
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
-from .client import DEFAULT_ENDPOINT, Client
 from .errors import (
     APIConnectionError,
     APIError,
@@ -32,26 +33,33 @@ from .errors import (
     VpsorgError,
     WaitTimeoutError,
 )
-from .models import RestoreResponse, Server, SnapshotCreated
-from .models import Snapshot as SnapshotInfo
 
 if TYPE_CHECKING:
+    from .client import DEFAULT_ENDPOINT, Client
+    from .models import RestoreResponse, Server, SnapshotCreated
+    from .models import Snapshot as SnapshotInfo
     from .restore import SnapshotRestore, SnapshotRestoreArgs
     from .snapshot import Snapshot, SnapshotArgs
 
-_LAZY = {
-    "Snapshot": "snapshot",
-    "SnapshotArgs": "snapshot",
-    "SnapshotRestore": "restore",
-    "SnapshotRestoreArgs": "restore",
+_LAZY = {  # name -> (module, its name there)
+    "Snapshot": ("snapshot", "Snapshot"),
+    "SnapshotArgs": ("snapshot", "SnapshotArgs"),
+    "SnapshotRestore": ("restore", "SnapshotRestore"),
+    "SnapshotRestoreArgs": ("restore", "SnapshotRestoreArgs"),
+    "Client": ("client", "Client"),
+    "DEFAULT_ENDPOINT": ("client", "DEFAULT_ENDPOINT"),
+    "RestoreResponse": ("models", "RestoreResponse"),
+    "Server": ("models", "Server"),
+    "SnapshotCreated": ("models", "SnapshotCreated"),
+    "SnapshotInfo": ("models", "Snapshot"),
 }
 
 
 def __getattr__(name: str) -> Any:
-    """The resources load (and import pulumi) on first use."""
+    """The resources, the client and the models load on first use."""
     if name in _LAZY:
-        module = importlib.import_module(f".{_LAZY[name]}", __name__)
-        return getattr(module, name)
+        module, attribute = _LAZY[name]
+        return getattr(importlib.import_module(f".{module}", __name__), attribute)
     raise AttributeError(f"module 'pulumi_vpsorg' has no attribute {name!r}")
 
 

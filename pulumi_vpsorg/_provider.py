@@ -17,17 +17,19 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pulumi.dynamic import CheckFailure, ConfigureRequest, ResourceProvider
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN as UNKNOWN_WIRE
 
 from .budget import rate_limit
-from .client import ENDPOINT_ENV, TOKEN_ENV, Client
 from .durations import parse_duration
 from .errors import ConfigurationError, VpsorgError
-from .models import positive_int as positive_int
+from .rules import positive_int as positive_int
+
+if TYPE_CHECKING:
+    from .client import Client
 
 log: logging.Logger = logging.getLogger("pulumi_vpsorg")
 
@@ -75,6 +77,8 @@ def client() -> Client:
 def client_for(token: str | None, endpoint: str | None, max_rps: str | None) -> Client:
     """The process's one client for this configuration (``VPSORG_TOKEN`` / ``VPSORG_ENDPOINT`` fill what is
     unset): one request budget and one list cache per account and endpoint."""
+    from .client import ENDPOINT_ENV, TOKEN_ENV, Client  # not at import: a Pulumi program needs none of it
+
     token = token or os.environ.get(TOKEN_ENV)
     endpoint = endpoint or os.environ.get(ENDPOINT_ENV)
     with _lock:

@@ -19,9 +19,10 @@ No message, and no attribute, ever contains the API token.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from .models import Server, Snapshot
+if TYPE_CHECKING:
+    from .models import Server, Snapshot
 
 TOKEN_HINT = (
     "Check the API token: set VPSORG_TOKEN, or `pulumi config set --secret vpsorg:token <token>` "

@@ -29,12 +29,12 @@ from . import _provider
 from ._deadline import deadline, thread_time_left
 from ._program import end_quietly_when_cancelled
 from ._provider import Field
-from .client import Client
 from .durations import format_duration, parse_duration
 from .errors import VpsorgError
-from .models import Server, ServerRef
-from .operations import restore_once
-from .wait import wait_for_restore
+
+if TYPE_CHECKING:  # the steps import the client's modules when they run: a Pulumi program needs none of them
+    from .client import Client
+    from .models import Server, ServerRef
 
 DEFAULT_WAIT_TIMEOUT = 1800.0
 
@@ -121,6 +121,8 @@ def _normal(value: Any) -> Any:
 
 def _restore_once(api: Client, args: _Inputs, on_poll: Callable[[Server | None, float], None] | None) -> dict[str, Any]:
     """The restore, sent at most once: what create records about it (server and message)."""
+    from .operations import restore_once
+
     started_at = time.monotonic()
     outcome = restore_once(api, args.snapshot_id)
     if outcome.already_restoring:
@@ -164,6 +166,8 @@ def _wait(
     on_poll: Callable[[Server | None, float], None] | None,
 ) -> None:
     """Wait until the server is no longer ``restoring``; a wait that fails or runs out is noted, not raised."""
+    from .wait import wait_for_restore
+
     try:
         outs["server_status"] = wait_for_restore(
             api, server_id, timeout=max(0.001, thread_time_left() or 0.0), on_poll=on_poll

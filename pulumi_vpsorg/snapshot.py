@@ -29,15 +29,16 @@ from typing import TYPE_CHECKING, Any, overload
 import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
-from . import _provider, listing
+from . import _provider
 from ._program import end_quietly_when_cancelled
 from ._provider import Field
-from .client import Client
 from .durations import parse_duration
 from .errors import NotFoundError, SnapshotLimitError, VpsorgError, WaitTimeoutError
-from .models import Snapshot as SnapshotModel
-from .models import snapshot_name_problem
-from .operations import delete_snapshot, owner_of, same_stack, take_snapshot
+from .rules import snapshot_name_problem
+
+if TYPE_CHECKING:  # the steps import the client's modules when they run: a Pulumi program needs none of them
+    from .client import Client
+    from .models import Snapshot as SnapshotModel
 
 DEFAULT_WAIT_TIMEOUT = 3600.0
 log: logging.Logger = logging.getLogger("pulumi_vpsorg")
@@ -191,6 +192,8 @@ def create_step(
     on_poll: Callable[[SnapshotModel, float], None] | None = None,
 ) -> CreateResult:
     """Take (or adopt) the snapshot; ``timeout`` (the engine's customTimeouts) overrides ``wait_timeout``."""
+    from .operations import owner_of, same_stack, take_snapshot
+
     args = _Inputs.of(props)
     assert args.server_id is not None and args.name is not None  # required: check refused it otherwise
     stack = props.get(STACK) if isinstance(props.get(STACK), str) else None
@@ -219,6 +222,8 @@ def create_step(
 def read_step(api: Client, id_: str, props: dict[str, Any]) -> ReadResult:
     """Refresh (props hold ``snapshot_id``), or look up an id for ``get`` / import (an id that does not exist
     fails)."""
+    from . import listing
+
     snapshot_id = _snapshot_id(id_)
     server_id = _Inputs.of(props).server_id
     managed = "snapshot_id" in props  # refresh of a resource this stack holds; else `Snapshot.get` or an import
@@ -255,6 +260,8 @@ def delete_step(
     on_poll: Callable[[SnapshotModel, float], None] | None = None,
 ) -> None:
     """Delete the snapshot (already gone is fine), unless another stack took it (``managed_by``)."""
+    from .operations import delete_snapshot
+
     if props.get("managed_by"):  # adopted from the stack that took it: that stack deletes it
         log.warning("snapshot %s is left in place: stack %s took it and manages it", id_, props["managed_by"])
         return

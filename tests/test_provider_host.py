@@ -16,3 +16,17 @@ def test_the_installed_pulumi_dynamic_host_is_one_widen_host_pool_was_checked_ag
         "futures.ThreadPoolExecutor(max_workers=4), add the hash to CHECKED_HOSTS in pulumi_vpsorg/_provider.py; "
         "until then the provider host serves 4 calls at a time."
     )
+
+
+def test_a_pulumi_program_importing_the_resources_loads_no_client():
+    """The program only declares resources (the provider host makes the API calls): it starts without httpx,
+    pydantic or the client, which cost it about as much as pulumi itself to import (docs/fleets.md)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from pulumi_vpsorg import Snapshot, SnapshotRestore; "
+        "print(sorted(m for m in ('httpx', 'pydantic', 'filelock', 'pulumi_vpsorg.client') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "[]", done.stderr
