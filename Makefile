@@ -44,6 +44,8 @@ bench: $(STAMP)
 
 bench-engine: $(STAMP)
 	$(BIN)/python benchmarks/engine.py --seconds 30,120 --fleet 500/100 --parallel 512 --checkpoints off,on --budgets default,off
+	$(BIN)/python benchmarks/engine.py --seconds 30 --fleet 500/100 --parallel 512 --checkpoints off --budgets default --front-doors dynamic,native
+	$(BIN)/python benchmarks/engine.py --seconds 30 --fleet 200/40 --parallel 256 --checkpoints on,off --budgets default --front-doors dynamic,native
 	$(BIN)/python benchmarks/kill_trials.py --trials 12 --fleet 100/20 --seconds 5
 
 clean:

@@ -61,6 +61,7 @@ class _Provider(ResourceProvider):
             _config["endpoint"] = _config_value(req, "vpsorg:endpoint")
             _config["max_rps"] = _config_value(req, "vpsorg:maxRequestsPerSecond")
         widen_host_pool()
+        importlib.import_module(".operations", __package__)  # the steps' modules, loaded once, in the host only
 
 
 def _config_value(req: ConfigureRequest, key: str) -> str | None:

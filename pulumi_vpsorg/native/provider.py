@@ -17,13 +17,11 @@ from __future__ import annotations
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any
 
 from pulumi.provider.experimental import provider as p
-from pulumi.provider.experimental.property_value import PropertyValue
 
 from .. import _provider, snapshot
-from .._version import __version__
 from ..budget import rate_limit
 from ..client import Client
 from ..errors import ConfigurationError
@@ -33,7 +31,6 @@ from ._progress import Progress
 from ._schema import SCHEMA_TEXT
 from ._values import camel, camel_names, text, to_plain, to_wire
 
-T = TypeVar("T")
 CONFIG = ("token", "endpoint", "maxRequestsPerSecond")
 _THREADS = 4096  # started only when calls need them: the engine's --parallel is the cap
 
@@ -67,7 +64,7 @@ class VpsorgProvider(p.Provider):
         return p.GetSchemaResponse(schema=SCHEMA_TEXT)
 
     async def check_config(self, request: p.CheckRequest) -> p.CheckResponse:
-        failures = []
+        failures: list[p.CheckFailure] = []
         rps = text(request.new_inputs.get("maxRequestsPerSecond"))
         try:
             rate_limit(rps)
@@ -164,11 +161,7 @@ class VpsorgProvider(p.Provider):
         if failures:
             return p.InvokeResponse(failures=[p.CheckFailure(k, v) for k, v in failures])
         result = await self._run("", function.run, self.client(), args)
-        return p.InvokeResponse(return_value=_wire_map(result))
-
-
-def _wire_map(values: dict[str, Any]) -> dict[str, PropertyValue]:
-    return to_wire(values)
+        return p.InvokeResponse(return_value=to_wire(result))
 
 
 def _kind(type_: str) -> Kind:
@@ -183,6 +176,3 @@ def _stack_of(urn: str) -> str:
     organization; adoption compares project and stack, see ``operations.same_stack``)."""
     head, project = urn.split("::")[:2]
     return f"{project}/{head.rsplit(':', 1)[-1]}"
-
-
-__all__ = ["VpsorgProvider", "__version__"]

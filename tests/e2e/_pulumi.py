@@ -87,6 +87,13 @@ class Project:
     def config(self, key: str, value: str, *, secret: bool = False) -> None:
         self.run("config", "set", *(["--secret"] if secret else []), key, value)
 
+    def use_api(self, endpoint: str | None, token: str | None = TOKEN) -> None:
+        """Stack config ``vpsorg:endpoint`` and the secret ``vpsorg:token``, each when given."""
+        if endpoint:
+            self.config("vpsorg:endpoint", endpoint)
+        if token:
+            self.config("vpsorg:token", token, secret=True)
+
     def up(self, *args: str, **kw: Any) -> Result:
         return self.run("up", "--yes", "--skip-preview", *args, **kw)
 

@@ -59,10 +59,7 @@ def make_project(tmp_path, cli_bin: str, tools: str):
         example: str, *, program: str | None = None, endpoint: str | None = None, token: str | None = TOKEN
     ) -> Project:
         proj = project(example, str(tmp_path), cli_bin, tools, program=program)
-        if endpoint:
-            proj.config("vpsorg:endpoint", endpoint)
-        if token:
-            proj.config("vpsorg:token", token, secret=True)
+        proj.use_api(endpoint, token)
         made.append(proj)
         return proj
 

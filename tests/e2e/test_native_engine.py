@@ -156,10 +156,7 @@ def make_native(tmp_path, tools: str, language: str) -> Iterator[Callable[..., P
 
     def make(name: str, *, endpoint: str | None = None, token: str | None = TOKEN) -> Project:
         proj = native_project(name, str(tmp_path), tools, _files(name, language))
-        if endpoint:
-            proj.config("vpsorg:endpoint", endpoint)
-        if token:
-            proj.config("vpsorg:token", token, secret=True)
+        proj.use_api(endpoint, token)
         made.append(proj)
         return proj
 
@@ -300,8 +297,7 @@ def test_readme_programs_run(live, make_native, tmp_path, tools, language):
     else:
         files = dict(_files("lifecycle", "typescript"), **{"index.ts": _readme("typescript", "vpsorg.Snapshot(")})
     proj = native_project(f"readme-{language}", str(tmp_path), tools, files)
-    proj.config("vpsorg:endpoint", live.endpoint)
-    proj.config("vpsorg:token", TOKEN, secret=True)
+    proj.use_api(live.endpoint)
     proj.up()
     [snap] = live.emu.snapshots()
     assert snap["name"] == "pre-upgrade" and proj.outputs() == {"snapshotId": snap["id"]}
@@ -309,8 +305,7 @@ def test_readme_programs_run(live, make_native, tmp_path, tools, language):
     if language == "yaml":
         _completed(live, 12345, "nightly-1")
         rollback = native_project("rollback", str(tmp_path), tools, {"Pulumi.yaml": _readme("yaml", "name: rollback")})
-        rollback.config("vpsorg:endpoint", live.endpoint)
-        rollback.config("vpsorg:token", TOKEN, secret=True)
+        rollback.use_api(live.endpoint)
         rollback.config("rollbackId", "r1")
         rollback.up()
         assert rollback.outputs() == {"restored": "nightly-1"}
@@ -321,8 +316,7 @@ def test_a_stack_moves_from_python_to_yaml_with_readmes_commands_and_one_snapsho
     """README's steps, run as printed: forget the dynamic resource, replace the program, `up` adopts it by name;
     the stack then owns it (destroy deletes it)."""
     proj = project("upgrade", str(tmp_path), cli_bin, tools, program=DYNAMIC, stack="dev")
-    proj.config("vpsorg:endpoint", live.endpoint)
-    proj.config("vpsorg:token", TOKEN, secret=True)
+    proj.use_api(live.endpoint)
     proj.up()
     [snap] = live.emu.snapshots()
     install_plugin(proj, tools)
