@@ -12,8 +12,6 @@ from ..durations import format_duration
 from ..models import RESTORING, Server
 from ..models import Snapshot as SnapshotModel
 
-Progress = Callable[[Any, float], None]
-
 
 @dataclass(frozen=True)
 class Kind:
