@@ -105,6 +105,7 @@ def one(
             proj.config("vpsorg:maxRequestsPerSecond", "0")
         env = {"PULUMI_SKIP_CHECKPOINTS": "true"} if checkpoints == "off" else {}
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        began = time.time()  # the emulator's log is stamped with time.time()
         rss = ProviderRSS(b"pulumi_vpsorg.native" if front_door == "native" else b"pulumi.dynamic")
         up = proj.up("--parallel", parallel, env=env, timeout=3600)
         peak = rss.stop()
@@ -113,9 +114,19 @@ def one(
         assert len(made) == n and len({(s["server"]["id"], s["name"]) for s in made}) == n
         calls = len(emu.log)
         refused = sum(1 for r in emu.log if r["status"] == 429)
+        first_post = min(r["t"] for r in emu.log if r["method"] == "POST") - began
+        last_done = max(s["ready_at"] for s in made) - began
         proj.run("destroy", "--yes", "--parallel", parallel, timeout=3600)
         cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-        return {"wall": up.seconds, "calls": calls, "cpu": cpu, "rss": peak, "refused": refused}
+        return {
+            "wall": up.seconds,
+            "calls": calls,
+            "cpu": cpu,
+            "rss": peak,
+            "refused": refused,
+            "first_post": first_post,
+            "tail": up.seconds - last_done,
+        }
     finally:
         server.close()
 
@@ -138,7 +149,7 @@ def main() -> None:
     print()
     columns = ["front door", "N / servers", "S", "--parallel", "checkpoints", "budget", "up wall", "wall / S"]
     columns += ["API calls"]
-    columns += ["CPU, all processes", "provider host peak RSS", "429s"]
+    columns += ["CPU, all processes", "provider host peak RSS", "429s", "first POST after", "last done to end"]
     print("| " + " | ".join(columns) + " |")
     print("|" + "---|" * len(columns))
     for fleet in args.fleet.split(","):
@@ -150,7 +161,7 @@ def main() -> None:
                     print(
                         f"| {door} | {n} / {servers} | {seconds:g} s | {args.parallel} | {checkpoints} | {budget} "
                         f"| {r['wall']:.1f} s | {r['wall'] / seconds:.2f} | {r['calls']} | {r['cpu']:.1f} s "
-                        f"| {r['rss']:.0f} MB | {r['refused']} |",
+                        f"| {r['rss']:.0f} MB | {r['refused']} | {r['first_post']:.1f} s | {r['tail']:.1f} s |",
                         flush=True,
                     )
     print(f"\n(total {time.monotonic() - started:.0f} s)")
