@@ -210,8 +210,8 @@ def create_step(
     except WaitTimeoutError as e:
         raise WaitTimeoutError(
             f"{e} It goes on, but is not recorded in this stack: the next `pulumi up` adopts "
-            f"snapshot {args.name!r} by name and keeps waiting (raise wait_timeout or customTimeouts.create if this "
-            "happens often).",
+            f"snapshot {args.name!r} by name and keeps waiting (if this happens often, raise wait_timeout, or with the "
+            "plugin customTimeouts.create).",
             e.last_seen,
         ) from None
     owner = owner_of(snap)

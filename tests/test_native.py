@@ -121,6 +121,7 @@ def test_custom_timeouts_bound_the_create_and_the_next_create_adopts(native, api
     with pytest.raises(grpc.RpcError) as e:
         native.create(SNAPSHOT, inputs, timeout=1.0)  # customTimeouts.create: 1s
     assert "still being created" in _error(e) and "next `pulumi up` adopts" in _error(e)
+    assert "raise waitTimeout, or with the plugin customTimeouts.create" in _error(e)  # named as the schema does
     api.emu.complete_all()
     id_, outs = native.create(SNAPSHOT, inputs)
     assert id_ == "801" and outs["adopted"] is True and outs["waitTimeout"] == "1h"
