@@ -23,7 +23,7 @@ from ._progress import Progress, WarningsToEngine
 from ._values import camel_names
 from .provider import VpsorgProvider
 
-PROPERTIES = dict.fromkeys(snapshot.OUTPUTS + restore.OUTPUTS)  # named in messages as the schema names them
+PROPERTIES: dict[str, None] = dict.fromkeys(snapshot.OUTPUTS + restore.OUTPUTS)  # named as the schema names them
 _HANDLERS = ("CheckConfig", "Configure", "Check", "Diff", "Create", "Read", "Update", "Delete", "Invoke")
 Handler = Callable[[Any, Any, Any], Awaitable[Any]]
 
