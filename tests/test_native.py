@@ -5,6 +5,7 @@ provider can do (import, customTimeouts, functions, progress under the resource,
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Iterator
 
@@ -20,7 +21,7 @@ from pulumi_vpsorg import __version__
 from pulumi_vpsorg.emulator import Emulator, serve
 
 QUIET = {"VPSORG_READ_MAX_AGE": "0", "VPSORG_MAX_RPS": "0"}
-SCHEMA = json.load(open("schema.json"))
+SCHEMA = json.load(open(os.path.join(os.path.dirname(__file__), "..", "schema.json")))
 
 
 @pytest.fixture(scope="module")
