@@ -42,10 +42,13 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/fleet.py
 
+# Fleets under the real engine (docs/fleets.md): 500 / 100 at S = 30, 60 and 120 s, the two front doors, a strict
+# rate limit, and the kill-and-rerun trials (about 35 minutes; the CLI and its language hosts from scripts/pulumi-cli).
 bench-engine: $(STAMP)
-	$(BIN)/python benchmarks/engine.py --seconds 30,120 --fleet 500/100 --parallel 512 --checkpoints off,on --budgets default,off
+	$(BIN)/python benchmarks/engine.py --seconds 30,60,120 --fleet 500/100 --parallel 512 --checkpoints off,on --budgets default,off
 	$(BIN)/python benchmarks/engine.py --seconds 30 --fleet 500/100 --parallel 512 --checkpoints off --budgets default --front-doors dynamic,native
 	$(BIN)/python benchmarks/engine.py --seconds 30 --fleet 200/40 --parallel 256 --checkpoints on,off --budgets default --front-doors dynamic,native
+	$(BIN)/python benchmarks/engine.py --seconds 10 --fleet 100/20 --parallel 512 --checkpoints on --budgets default --rate-limit 10
 	$(BIN)/python benchmarks/kill_trials.py --trials 12 --fleet 100/20 --seconds 5
 
 clean:

@@ -2,7 +2,7 @@
 
 VPS.org publishes no rate limit, so the rate adapts to what VPS.org takes, as TCP's congestion control does:
 requests start at ``START_RPS`` a second (``BURST`` may go at once after a quiet spell) and the rate grows while
-they are answered, by one request a second for each answer until VPS.org first refuses (slow start), then by one
+they are answered, by two requests a second for each answer until VPS.org first refuses (slow start), then by one
 a second for each second of answers (additive increase). A 429 or 503 slows every caller down, not only the one
 refused: all requests pause (for its ``Retry-After``, else the caller's backoff) and the rate halves, once per
 pause (multiplicative decrease).
@@ -25,7 +25,7 @@ RPS_ENV = "VPSORG_MAX_RPS"
 START_RPS = 10.0
 BURST = 10  # requests that may go at once after a quiet spell
 LOOKAHEAD = 0.25  # a caller takes a slot at most this far ahead; further, it asks again then
-SLOW_START_STEP = 1.0  # requests a second more for each answer, until the first refusal
+SLOW_START_STEP = 2.0  # requests a second more for each answer, until the first refusal
 _RECOVERY = 1.02
 _UNPACED_AGAIN = 1000.0
 

@@ -38,6 +38,7 @@ LOOKUP_MAX_AGE = 5.0  # a look-up before a POST, by one this old: another machin
 GATHER_SECONDS = 0.05  # callers asking within this long share one list
 _SERVER_UNKNOWN = -1  # a wait whose server is not known
 LIST_TIMEOUT = 300.0
+WALK_SPEEDUP_MAX = 4.0  # a wait served by walks polls at most this many times as often as by its server's own list
 
 
 class AbsenceUncertainError(VpsorgError):
@@ -94,8 +95,11 @@ _FLEETS_LOCK = threading.Lock()
 
 
 def _fleet(client: Client) -> _Fleet:
-    with _FLEETS_LOCK:
-        return _FLEETS.setdefault(client.serial, _Fleet())
+    found = _FLEETS.get(client.serial)  # the common case, without a lock or a new _Fleet to throw away
+    if found is None:
+        with _FLEETS_LOCK:
+            found = _FLEETS.setdefault(client.serial, _Fleet())
+    return found
 
 
 @contextmanager
@@ -163,6 +167,18 @@ def walks_show_completions(client: Client, within: float) -> bool:
     fleet = _fleet(client)
     with fleet.lock:
         return time.monotonic() - fleet.progress_at <= within
+
+
+def walk_speedup(client: Client, server_id: int | None) -> float:
+    """How many times as often a wait on ``server_id`` may poll as it would its server's own list: 1 unless walks
+    serve it; else the servers in play over the pages of a walk, at most ``WALK_SPEEDUP_MAX``. A walk replaces a
+    list per server, so at that speed the walks cost no more requests than those lists would."""
+    key, _ = list_source(client, server_id)
+    if key != (client.serial, "walk"):
+        return 1.0
+    fleet = _fleet(client)
+    with fleet.lock:
+        return max(1.0, min(WALK_SPEEDUP_MAX, fleet.interest() / fleet.walk_pages))
 
 
 def read_since(client: Client, server_id: int | None, name: str | None = None, max_age: float | None = None) -> float:

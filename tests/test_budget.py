@@ -44,13 +44,13 @@ def test_a_429_pauses_every_caller_and_halves_the_rate_once_per_pause():
     assert b.rate == 10  # recovers to the limit, never above it
 
 
-def test_without_a_ceiling_the_rate_grows_by_one_per_answer_until_a_refusal_then_by_one_a_second():
+def test_without_a_ceiling_the_rate_grows_by_two_per_answer_until_a_refusal_then_by_one_a_second():
     clock = Clock()
     b = RequestBudget(None, clock=clock)
     assert b.rate == 10
-    for _ in range(90):
+    for _ in range(45):
         b.answered()
-    assert b.rate == 100  # slow start: one request a second more for each answer
+    assert b.rate == 100  # slow start: two requests a second more for each answer
     b.refused(1.0)
     assert b.rate == 50 and b.threshold == 50
     for _ in range(50):  # about a second of answers at 50 a second

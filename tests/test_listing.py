@@ -11,7 +11,7 @@ from contextlib import ExitStack, contextmanager
 import httpx
 import pytest
 
-from pulumi_vpsorg import Client, WaitTimeoutError, listing
+from pulumi_vpsorg import Client, WaitTimeoutError, listing, wait
 from pulumi_vpsorg.emulator import Emulator
 from pulumi_vpsorg.models import Snapshot
 from pulumi_vpsorg.operations import take_snapshot
@@ -216,6 +216,24 @@ def test_while_snapshots_complete_own_lists_serve_up_to_twice_the_walks_pages():
         assert listing.list_source(api, SERVERS[0])[0] == (api.serial, "walk")  # 4 servers, walks of 2 pages
         fleet.progress_at = fleet.last_walk[0]  # that walk showed snapshots completing
         assert listing.list_source(api, SERVERS[0])[0] == (api.serial, "snapshots", SERVERS[0])
+
+
+def test_waits_served_by_walks_poll_as_often_as_the_lists_they_replace_would_cost():
+    _, api, _ = _setup(page_size=20)
+    fleet = listing._fleet(api)
+    schedule = wait._fleet_schedule(api, SERVERS[0], wait.default_poll_interval)
+    assert listing.walk_speedup(api, SERVERS[0]) == 1 and schedule(50) == 10  # no fleet: the server's own list
+    with _fleet(api):  # 6 servers in play
+        fleet.walk_pages = 3
+        assert listing.walk_speedup(api, SERVERS[0]) == 2  # walks of 3 pages replace 6 lists
+        assert schedule(50) == 5
+        fleet.walk_pages = 1
+        assert listing.walk_speedup(api, SERVERS[0]) == listing.WALK_SPEEDUP_MAX == 4  # at most four times
+        assert schedule(50) == 2.5 and schedule(3) == 1  # never more often than once a second
+        fleet.last_walk = (time.monotonic(), listing.Listing({}, certain=True, walk=True))
+        fleet.progress_at = fleet.last_walk[0]  # that walk showed snapshots completing
+        assert schedule(50) == 0.625 and schedule(3) == 0.5  # four times as often again, at most twice a second
+    assert listing.walk_speedup(api, SERVERS[0]) == 1  # own lists again
 
 
 # ----- absence is certain only from a complete list --------------------------------------------------------------
