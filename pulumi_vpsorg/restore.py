@@ -1,21 +1,27 @@
-"""The ``SnapshotRestore`` resource: restore a server from a snapshot, once, when the program says so.
+"""The ``SnapshotRestore`` resource: restore a server from a snapshot, once per value of ``triggers``.
 
 What each step does:
 
-- **preview / check / diff**: validate inputs offline; never restores, never calls the API.
-- **create**: look up the snapshot's server; if it is already ``restoring`` (an earlier, interrupted run), send
-  nothing and record that. Else exactly one ``POST /snapshots/{id}/restore/``, never retried; once it may have
-  reached VPS.org (answered, or its answer lost or unusable) create succeeds and records it, the doubt in
-  ``message``. Then with ``wait`` poll the servers list until the server is no longer ``restoring``. All of it
-  within ``wait_timeout``.
-- **update**: a change of ``snapshot_id`` or ``triggers`` replaces the resource, which restores again; a change of
-  ``wait`` or ``wait_timeout`` alone does nothing.
+- **preview / check / diff**: validate inputs offline; never restores, never calls the API. Only new ``triggers``
+  replace the resource (and so restore); a new ``snapshot_id`` alone is an update that restores nothing.
+- **create**: with ``safety_snapshot`` (the default), take a snapshot of the server as it is now and wait until it
+  is completed, then exactly one ``POST /snapshots/{id}/restore/``, never retried (:mod:`pulumi_vpsorg.safety`).
+  The safety snapshot is named after the resource and its triggers: a re-run that finds it completed (an
+  interrupted run, on any machine) never sends the restore again. A server ``restoring`` with no safety snapshot
+  of ours is someone else's restore: refused, nothing sent. Without a safety snapshot: a server already
+  ``restoring`` gets nothing (an earlier run's restore, recorded as such). Once the restore may have reached
+  VPS.org create succeeds and records it, the doubt in ``message``. Then with ``wait`` poll the servers list until
+  the server is no longer ``restoring``. All of it within ``wait_timeout``.
+- **update**: a new ``snapshot_id`` is recorded as the target and restores nothing (``message`` says so); ``wait``,
+  ``wait_timeout`` and ``safety_snapshot`` alone change nothing.
 - **read** (refresh): returns the recorded state; never restores and never calls the API.
-- **delete**: does nothing at all: it does not delete the snapshot and does not undo the restore.
+- **delete**: does nothing at all: it does not delete the snapshot or the safety snapshot, and does not undo the
+  restore.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -35,8 +41,12 @@ from .errors import VpsorgError
 if TYPE_CHECKING:  # the steps import the client's modules when they run: a Pulumi program needs none of them
     from .client import Client
     from .models import Server, ServerRef
+    from .safety import Restore
 
-DEFAULT_WAIT_TIMEOUT = 1800.0
+log: logging.Logger = logging.getLogger("pulumi_vpsorg")
+
+DEFAULT_WAIT_TIMEOUT = 3600.0  # a safety snapshot (3-10 minutes at VPS.org), then the restore (5-15)
+RESOURCE = "resource_path"  # a property the program adds: project/stack/name, which names the safety snapshot
 
 FIELDS: dict[str, Field] = {
     "snapshot_id": Field(
@@ -45,15 +55,20 @@ FIELDS: dict[str, Field] = {
     "triggers": Field(_provider.of_type("triggers", (list, tuple), "a list")),
     "wait": Field(_provider.of_type("wait", bool, "true or false")),
     "wait_timeout": Field(_provider.duration("wait_timeout")),
+    "safety_snapshot": Field(_provider.of_type("safety_snapshot", bool, "true or false")),
 }
 INPUTS = tuple(FIELDS)
 REQUIRED = tuple(k for k, f in FIELDS.items() if f.required)
-REPLACE_ON_CHANGES = ("snapshot_id", "triggers")
+REPLACE_ON_CHANGES = ("triggers",)  # triggers alone decide when a restore runs
+UPDATE_ON_CHANGES = ("snapshot_id",)
 OUTPUTS = (
     "snapshot_id",
     "triggers",
     "wait",
     "wait_timeout",
+    "safety_snapshot",
+    "restored_snapshot_id",
+    "safety_snapshot_id",
     "server_id",
     "server_name",
     "server_status",
@@ -67,16 +82,19 @@ class SnapshotRestoreArgs:
     """The inputs of a :class:`SnapshotRestore`.
 
     Attributes:
-        snapshot_id: the snapshot to restore; its own server is overwritten.
+        snapshot_id: the snapshot to restore; its own server is overwritten. A new value alone restores nothing.
         triggers: any values; when they change, the resource is replaced and the restore runs again.
         wait: wait until the server is no longer ``restoring`` (default true).
-        wait_timeout: how long the whole restore may take: seconds, or "90s", "20m", "1h" (default 30m).
+        wait_timeout: how long the whole restore may take, safety snapshot included: seconds, or "90s", "20m",
+            "1h" (default 1h).
+        safety_snapshot: first take a snapshot of the server as it is now, the way back (default true).
     """
 
     snapshot_id: pulumi.Input[int]
     triggers: pulumi.Input[Sequence[Any]] | None = None
     wait: pulumi.Input[bool] | None = None
     wait_timeout: pulumi.Input[str | float] | None = None
+    safety_snapshot: pulumi.Input[bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -84,16 +102,20 @@ class _Inputs:
     """A SnapshotRestore's inputs as create uses them: parsed by ``FIELDS``, as ``check`` did."""
 
     snapshot_id: int
+    triggers: list[Any]
     wait: bool
     timeout: float
+    safety: bool
 
     @classmethod
     def of(cls, props: dict[str, Any]) -> _Inputs:
         values = _provider.parsed({k: v for k, v in props.items() if k in FIELDS}, FIELDS)
         return cls(
             snapshot_id=values["snapshot_id"],
+            triggers=list(values.get("triggers") or []),
             wait=values.get("wait") is not False,
             timeout=parse_duration(values.get("wait_timeout") or DEFAULT_WAIT_TIMEOUT),
+            safety=values.get("safety_snapshot") is not False,
         )
 
 
@@ -119,23 +141,39 @@ def _normal(value: Any) -> Any:
     return value
 
 
-def _restore_once(api: Client, args: _Inputs, on_poll: Callable[[Server | None, float], None] | None) -> dict[str, Any]:
-    """The restore, sent at most once: what create records about it (server and message)."""
+def _restore_once(api: Client, args: _Inputs, resource: str, on_poll: Callable[[Any, float], None] | None) -> dict[str, Any]:
+    """The restore, sent at most once (after a safety snapshot unless ``args.safety`` is false): what create records
+    about it (target, server, safety snapshot and message)."""
+    from .models import RESTORING
     from .operations import restore_once
 
     started_at = time.monotonic()
-    outcome = restore_once(api, args.snapshot_id)
-    if outcome.already_restoring:
-        return dict(
-            _server_outs(outcome.server),
-            message=f"Server {_id_of(outcome.server)} was already restoring, so the restore of snapshot "
-            f"{args.snapshot_id} was not sent again (an earlier run, perhaps interrupted, sent one). To restore once "
-            "more, wait until it is done and change `triggers`.",
-        )
+    outs: dict[str, Any] = {"restored_snapshot_id": args.snapshot_id, "safety_snapshot_id": None}
+    if args.safety:
+        done = _with_safety_snapshot(api, args, resource, on_poll)
+        outs["safety_snapshot_id"] = done.safety.id if done.safety is not None else None
+        if done.outcome is None:  # an earlier run took the safety snapshot and may have sent the restore
+            message = done.earlier_run_message(args.snapshot_id, "To restore once more, change `triggers`.")
+            log.warning("%s", message)
+            outs.update(_server_outs(done.server), message=message)
+            if args.wait and done.server is not None and done.server.status == RESTORING:
+                _wait(api, done.server.id, outs, started_at, on_poll)
+            return outs
+        outcome = done.outcome
+    else:
+        outcome = restore_once(api, args.snapshot_id)
+        if outcome.already_restoring:
+            return dict(
+                outs,
+                **_server_outs(outcome.server),
+                message=f"Server {_id_of(outcome.server)} was already restoring, so the restore of snapshot "
+                f"{args.snapshot_id} was not sent (safetySnapshot is false, so nothing tells an earlier run's restore "
+                "from someone else's). To restore once more, wait until it is done and change `triggers`.",
+            )
     # From here on the restore may have been accepted: whatever happens, create succeeds and records it, so that
     # a later `pulumi up` never sends it a second time.
     response = outcome.response
-    outs = dict(_server_outs(outcome.server), message=response.message if response is not None else None)
+    outs.update(_server_outs(outcome.server), message=response.message if response is not None else None)
     if outcome.doubt is not None:
         outs["server_status"] = None
         outs["message"] = (
@@ -143,9 +181,32 @@ def _restore_once(api: Client, args: _Inputs, on_poll: Callable[[Server | None, 
             f"unusable ({outcome.doubt}). It is recorded as sent so that it is never sent twice. Check the server "
             "(`vpsorg servers`); to restore once more, change `triggers`."
         )
+    if outs["safety_snapshot_id"] is not None:
+        outs["message"] = (
+            f"{outs['message'] or 'Restore started.'} Safety snapshot {outs['safety_snapshot_id']} holds the server as "
+            "it was before: to undo, restore it (`vpsorg rollback --undo --server "
+            f"{_id_of(outcome.server)}`, or point snapshotId at safetySnapshotId and change triggers)."
+        )
     if args.wait and outcome.server is not None:
         _wait(api, outcome.server.id, outs, started_at, on_poll)
     return outs
+
+
+def _with_safety_snapshot(
+    api: Client, args: _Inputs, resource: str, on_poll: Callable[[Any, float], None] | None
+) -> Restore:
+    from .safety import by_name, resource_safety_name, restore_with_safety_snapshot
+
+    name = resource_safety_name(resource, args.triggers)
+    return restore_with_safety_snapshot(
+        api,
+        args.snapshot_id,
+        name=name,
+        earlier=by_name(name),
+        description=f"Safety snapshot taken by pulumi-vpsorg before SnapshotRestore {resource} restored snapshot "
+        f"{args.snapshot_id}: restore it to undo that restore.",
+        on_poll=on_poll,
+    )
 
 
 def _id_of(server: ServerRef | Server | None) -> str:
@@ -186,21 +247,37 @@ def create_step(
     props: dict[str, Any],
     *,
     timeout: float | None = None,
-    on_poll: Callable[[Server | None, float], None] | None = None,
+    on_poll: Callable[[Any, float], None] | None = None,
 ) -> CreateResult:
-    """The restore, sent at most once, and the wait; ``timeout`` (the engine's customTimeouts) overrides
-    ``wait_timeout``. Shared with the native plugin (pulumi_vpsorg.native)."""
+    """The safety snapshot, the restore sent at most once, and the wait; ``timeout`` (the engine's customTimeouts)
+    overrides ``wait_timeout``; ``props[RESOURCE]`` (project/stack/name) names the safety snapshot. Shared with the
+    native plugin (pulumi_vpsorg.native)."""
     args = _Inputs.of(props)
+    resource = props.get(RESOURCE)
+    if args.safety and not isinstance(resource, str):
+        raise VpsorgError("SnapshotRestore: the resource's project/stack/name is missing: no safety snapshot can be named.")
     started = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     outs: dict[str, Any] = {k: props.get(k) for k in INPUTS}
     outs.update(snapshot_id=args.snapshot_id, restored_at=started)
     with deadline(timeout or args.timeout):
-        outs.update(_restore_once(api, args, on_poll))
+        outs.update(_restore_once(api, args, resource or "", on_poll))
     return CreateResult(f"{args.snapshot_id}@{started}", outs)
 
 
 def updated_state(olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
-    return {**olds, "wait": news.get("wait"), "wait_timeout": news.get("wait_timeout")}
+    """``wait``, ``wait_timeout`` and ``safety_snapshot`` as given; a new ``snapshot_id`` recorded as the target, with
+    a message (and a warning) that nothing was restored: triggers alone restore."""
+    state = {**olds, **{k: news.get(k) for k in ("wait", "wait_timeout", "safety_snapshot")}}
+    if same_value("snapshot_id", olds.get("snapshot_id"), news.get("snapshot_id")):
+        return state
+    restored = olds.get("restored_snapshot_id", olds.get("snapshot_id"))
+    message = (
+        f"snapshotId changed to {_provider.as_int(news.get('snapshot_id'))}, and nothing was restored: only a change "
+        f"of triggers restores (snapshot {_provider.as_int(restored)} is the one this resource restored). To restore "
+        "the new snapshot, change triggers too."
+    )
+    log.warning("%s", message)
+    return {**state, "snapshot_id": news.get("snapshot_id"), "restored_snapshot_id": restored, "message": message}
 
 
 class _RestoreProvider(_provider._Provider):
@@ -208,11 +285,14 @@ class _RestoreProvider(_provider._Provider):
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs, failures = check_restore_inputs(news)
+        if isinstance(news.get(RESOURCE), str):
+            inputs[RESOURCE] = news[RESOURCE]
         return CheckResult(inputs, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         replaces = _provider.changed(REPLACE_ON_CHANGES, olds, news, same_value)
-        return DiffResult(changes=bool(replaces), replaces=replaces, delete_before_replace=True)
+        updates = _provider.changed(UPDATE_ON_CHANGES, olds, news, same_value)
+        return DiffResult(changes=bool(replaces or updates), replaces=replaces, delete_before_replace=bool(replaces))
 
     @_provider.plain_errors
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -229,23 +309,32 @@ class _RestoreProvider(_provider._Provider):
 
 
 class SnapshotRestore(pulumi.dynamic.Resource, module="vpsorg", name="SnapshotRestore"):
-    """Restores a server from a snapshot, once. **Dangerous**: it overwrites all data on the snapshot's server,
-    stops the server first, and cannot be undone.
+    """Restores a server from a snapshot, once per value of ``triggers``. **Dangerous**: it overwrites all data on the
+    snapshot's server and stops the server first; the safety snapshot taken before it (``safety_snapshot_id``) is
+    the way back.
 
-    - create: sends exactly one restore request, then (with ``wait``, the default) waits until the server is no
-      longer ``restoring``, within ``wait_timeout`` (default 30 minutes). If that wait runs out or fails, create
-      still succeeds and records the restore (``server_status`` shows the last status seen, ``message`` says
-      why), because sending it a second time would be worse.
-    - a later ``pulumi up`` with the same inputs does nothing; a new ``snapshot_id`` or new ``triggers`` replace
-      the resource and restore again; ``wait`` / ``wait_timeout`` alone change nothing.
-    - preview and refresh never restore; destroy does nothing (the snapshot is left alone).
+    - create: takes a safety snapshot of the server (unless ``safety_snapshot`` is false) and waits until it is
+      completed, then sends exactly one restore request, then (with ``wait``, the default) waits until the server
+      is no longer ``restoring``, all within ``wait_timeout`` (default 1 hour). If the last wait runs out or fails,
+      create still succeeds and records the restore (``server_status`` shows the last status seen, ``message``
+      says why), because sending it a second time would be worse.
+    - a later ``pulumi up`` with the same inputs does nothing; new ``triggers`` replace the resource and restore
+      again; a new ``snapshot_id`` alone is recorded and restores nothing; ``wait`` / ``wait_timeout`` /
+      ``safety_snapshot`` alone change nothing.
+    - preview and refresh never restore; destroy does nothing (the snapshots are left alone).
     """
 
     # For type checkers only: at run time the SDK would resolve these annotations again (typing.get_type_hints)
     # for every resource it registers, a cost that grows with the fleet (docs/fleets.md).
     if TYPE_CHECKING:
         snapshot_id: pulumi.Output[int]
-        """The snapshot restored."""
+        """The ``snapshot_id`` input: the target (a new one alone restores nothing)."""
+        restored_snapshot_id: pulumi.Output[int]
+        """The snapshot this resource restored."""
+        safety_snapshot_id: pulumi.Output[int | None]
+        """The safety snapshot taken before the restore (None without one): restore it to undo."""
+        safety_snapshot: pulumi.Output[bool | None]
+        """The ``safety_snapshot`` input, as given."""
         triggers: pulumi.Output[list[Any] | None]
         """The ``triggers`` input, as given."""
         wait: pulumi.Output[bool | None]
@@ -277,6 +366,7 @@ class SnapshotRestore(pulumi.dynamic.Resource, module="vpsorg", name="SnapshotRe
         triggers: pulumi.Input[Sequence[Any]] | None = None,
         wait: pulumi.Input[bool] | None = None,
         wait_timeout: pulumi.Input[str | float] | None = None,
+        safety_snapshot: pulumi.Input[bool] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None: ...
 
@@ -290,9 +380,10 @@ class SnapshotRestore(pulumi.dynamic.Resource, module="vpsorg", name="SnapshotRe
         """
         :param resource_name: the Pulumi resource name.
         :param args: the inputs (see :class:`SnapshotRestoreArgs`), or give them as keywords: ``snapshot_id``
-            (required), ``triggers``, ``wait``, ``wait_timeout``.
+            (required), ``triggers``, ``wait``, ``wait_timeout``, ``safety_snapshot``.
         :param opts: resource options.
         """
         props = _provider.resource_props("SnapshotRestore", args, kwargs, INPUTS, OUTPUTS)
+        props[RESOURCE] = f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}"
         end_quietly_when_cancelled()
         super().__init__(_RestoreProvider(), resource_name, props, opts)

@@ -87,6 +87,10 @@ class ProviderHost:
         resp = self.stub.Read(proto.ReadRequest(id=id_, urn=urn, properties=struct(props), inputs=struct(inputs or {})))
         return resp.id, plain(resp.properties)
 
+    def update(self, urn: str, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+        resp = self.stub.Update(proto.UpdateRequest(id=id_, urn=urn, olds=struct(olds), news=struct(news)))
+        return plain(resp.properties)
+
     def delete(self, urn: str, id_: str, props: dict[str, Any]) -> None:
         self.stub.Delete(proto.DeleteRequest(id=id_, urn=urn, properties=struct(props)))
 

@@ -103,7 +103,9 @@ def snap_props(provider_values: dict[str, str]):
 
 @pytest.fixture
 def restore_props(provider_values: dict[str, str]):
+    """A SnapshotRestore's properties as its constructor registers them (its project/stack/name included)."""
+
     def make(**props: Any) -> dict[str, Any]:
-        return {"__provider": provider_values[RESTORE_TYPE], **props}
+        return {"__provider": provider_values[RESTORE_TYPE], "resource_path": "proj/dev/rollback", **props}
 
     return make

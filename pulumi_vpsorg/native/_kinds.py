@@ -37,6 +37,14 @@ def _snapshot_line(snap: SnapshotModel | None, waited: float) -> tuple[str, bool
     )
 
 
+def _restore_line(seen: Server | SnapshotModel | None, waited: float) -> tuple[str, bool]:
+    """A restore waits for its safety snapshot, then for the server."""
+    if isinstance(seen, SnapshotModel):
+        line, done = _snapshot_line(seen, waited)
+        return f"safety {line}", done
+    return _server_line(seen, waited)
+
+
 def _server_line(server: Server | None, waited: float) -> tuple[str, bool]:
     if server is None:
         return f"restore: waiting for the server ({format_duration(waited)} so far)", False
@@ -63,13 +71,13 @@ KINDS: dict[str, Kind] = {
     RESTORE: Kind(
         fields=restore.FIELDS,
         replace_on_changes=restore.REPLACE_ON_CHANGES,
-        update_on_changes=(),
+        update_on_changes=restore.UPDATE_ON_CHANGES,
         same=restore.same_value,
         delete_before_replace=True,
         create=restore.create_step,
         read=None,
         update=restore.updated_state,
         delete=None,
-        progress=_server_line,
+        progress=_restore_line,
     ),
 }

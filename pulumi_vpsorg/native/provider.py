@@ -21,7 +21,7 @@ from typing import Any
 
 from pulumi.provider.experimental import provider as p
 
-from .. import _provider, snapshot
+from .. import _provider, restore, snapshot
 from ..budget import rate_limit
 from ..client import Client
 from ..errors import ConfigurationError
@@ -109,6 +109,8 @@ class VpsorgProvider(p.Provider):
             return p.CreateResponse(resource_id="", properties=request.properties)
         if request.type == SNAPSHOT:
             props[snapshot.STACK] = _stack_of(request.urn)
+        else:
+            props[restore.RESOURCE] = f"{_stack_of(request.urn)}/{request.urn.split('::')[-1]}"
         result = await self._run(
             request.urn,
             kind.create,
@@ -117,7 +119,7 @@ class VpsorgProvider(p.Provider):
             timeout=request.timeout or None,
             on_poll=self._progress.reporter(request.urn, kind.progress),
         )
-        outs = {k: v for k, v in result.outs.items() if k != snapshot.STACK}
+        outs = {k: v for k, v in result.outs.items() if k not in (snapshot.STACK, restore.RESOURCE)}
         return p.CreateResponse(resource_id=result.id, properties=to_wire(outs))
 
     async def read(self, request: p.ReadRequest) -> p.ReadResponse:
