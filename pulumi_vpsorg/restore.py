@@ -141,7 +141,9 @@ def _normal(value: Any) -> Any:
     return value
 
 
-def _restore_once(api: Client, args: _Inputs, resource: str, on_poll: Callable[[Any, float], None] | None) -> dict[str, Any]:
+def _restore_once(
+    api: Client, args: _Inputs, resource: str, on_poll: Callable[[Any, float], None] | None
+) -> dict[str, Any]:
     """The restore, sent at most once (after a safety snapshot unless ``args.safety`` is false): what create records
     about it (target, server, safety snapshot and message)."""
     from .models import RESTORING
@@ -255,7 +257,9 @@ def create_step(
     args = _Inputs.of(props)
     resource = props.get(RESOURCE)
     if args.safety and not isinstance(resource, str):
-        raise VpsorgError("SnapshotRestore: the resource's project/stack/name is missing: no safety snapshot can be named.")
+        raise VpsorgError(
+            "SnapshotRestore: the resource's project/stack/name is missing: no safety snapshot can be named."
+        )
     started = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     outs: dict[str, Any] = {k: props.get(k) for k in INPUTS}
     outs.update(snapshot_id=args.snapshot_id, restored_at=started)

@@ -85,7 +85,9 @@ def by_name(name: str) -> Callable[[Sequence[Snapshot]], Snapshot | None]:
     return lambda snaps: min((s for s in snaps if s.name == name and not s.is_failed), key=lambda s: s.id, default=None)
 
 
-def recent_command_record(target_id: int, now: datetime | None = None) -> Callable[[Sequence[Snapshot]], Snapshot | None]:
+def recent_command_record(
+    target_id: int, now: datetime | None = None
+) -> Callable[[Sequence[Snapshot]], Snapshot | None]:
     """A command's record: the newest safety snapshot a command took for ``target_id`` within a day."""
     prefix = f"{_COMMAND_PREFIX}{target_id}-"
     since = (now or datetime.now(timezone.utc)) - COMMAND_MEMORY
@@ -222,7 +224,9 @@ def make_room(client: Client, server_id: int, snaps: Sequence[Snapshot], *, keep
         client.delete_snapshot(oldest.id, server_id=server_id)
     except NotFoundError:
         pass
-    log.warning("deleted safety snapshot %s %r of server %s to make room for a new one", oldest.id, oldest.name, server_id)
+    log.warning(
+        "deleted safety snapshot %s %r of server %s to make room for a new one", oldest.id, oldest.name, server_id
+    )
     return oldest
 
 

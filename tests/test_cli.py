@@ -156,6 +156,7 @@ def test_rollback_picks_the_newest_completed_or_the_named(run, api):
         run("snapshots", "create", "--server-id", "12345", "--name", name)
     api.emu.snapshot_seconds = 60
     run("snapshots", "create", "--server-id", "12345", "--name", "unfinished", "--no-wait")
+    api.emu.snapshot_seconds = 0.3  # the safety snapshots
     proc = run("rollback", "--server-id", "12345", "--yes", "--json")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["snapshot"]["name"] == "newer"
@@ -558,11 +559,11 @@ def test_a_restore_whose_answer_was_lost_is_not_sent_again_by_a_rerun(run, api, 
     assert len([r for r in api.emu.log if r["path"].endswith("/restore/")]) == 2
 
 
-def test_a_restore_is_not_sent_to_a_server_that_is_already_restoring(run, api):
+def test_without_a_safety_snapshot_a_restore_is_not_sent_to_a_server_that_is_already_restoring(run, api):
     run("snapshots", "create", "--server", "12345", "--name", "n")
     api.emu.restore_seconds = 60
     api.emu.handle("POST", "/api/v1/snapshots/801/restore/", f"Bearer {TOKEN}", b"")  # an earlier run's, answered
-    proc = run("rollback", "--server", "12345", "--yes", "--json")
+    proc = run("rollback", "--server", "12345", "--yes", "--json", "--no-safety-snapshot")
     assert proc.returncode == ExitStatus.UNCERTAIN and json.loads(proc.stdout)["outcome"] == "already_restoring"
     assert "already restoring" in proc.stderr
     assert len([r for r in api.emu.log if r["path"].endswith("/restore/")]) == 1
@@ -623,3 +624,64 @@ def test_rollback_names_the_server_once(run, api):
     proc = run("rollback", "--server", "12345", "--dry-run")
     [line] = [x for x in proc.stderr.splitlines() if "would restore" in x]
     assert line.count("12345") == 1, line
+
+
+# ----- safety snapshots: the way back, and the record that crosses machines ---------------------------------------
+
+
+def _restore_posts(api) -> list[str]:
+    return [r["path"] for r in api.emu.log if r["path"].endswith("/restore/")]
+
+
+def test_a_rollback_takes_a_completed_safety_snapshot_first_and_undo_brings_the_server_back(run, api):
+    run("snapshots", "create", "--server", "12345", "--name", "pre-deploy-1")
+    proc = run("rollback", "--server", "12345", "--yes", "--json")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    safety = out["safety_snapshot"]
+    assert safety["name"].startswith("vpsorg-safety-cli-801-") and safety["status"] == "completed"
+    [post] = [r for r in api.emu.log if r["path"].endswith("/restore/")]
+    [record] = [s for s in api.emu.snapshots() if s["id"] == safety["id"]]
+    assert record["ready_at"] <= post["t"] and "rollback --undo --server 12345" in proc.stderr
+
+    undo = run("rollback", "--server", "12345", "--undo", "--yes", "--json")
+    assert undo.returncode == 0, undo.stderr
+    undone = json.loads(undo.stdout)
+    assert undone["snapshot"]["id"] == safety["id"]  # restored the server as it was before the rollback
+    assert undone["safety_snapshot"]["id"] not in (safety["id"], 801)  # with a safety snapshot of its own first
+    assert _restore_posts(api) == ["/api/v1/snapshots/801/restore/", f"/api/v1/snapshots/{safety['id']}/restore/"]
+
+
+def test_undo_without_a_safety_snapshot_says_so_and_sends_nothing(run, api):
+    run("snapshots", "create", "--server", "12345", "--name", "n")
+    proc = run("rollback", "--server", "12345", "--undo", "--yes")
+    assert proc.returncode == 1 and "no completed safety snapshot" in _one_line_error(proc)
+    assert _restore_posts(api) == []
+
+
+def test_a_rerun_on_another_machine_finds_the_safety_snapshot_and_sends_nothing(run, api, monkeypatch, tmp_path):
+    run("snapshots", "create", "--server", "12345", "--name", "n")
+    first = run("snapshots", "restore", "801", "--yes", "--no-wait")
+    assert first.returncode == 0, first.stderr
+    monkeypatch.setenv("VPSORG_LOCK_DIR", str(tmp_path / "another-machine"))  # no journal of the first run
+    again = run("snapshots", "restore", "801", "--yes", "--json")
+    assert again.returncode == ExitStatus.UNCERTAIN, again.stderr
+    out = json.loads(again.stdout)
+    assert out["outcome"] == "not_sent_again" and out["safety_snapshot"]["name"].startswith("vpsorg-safety-cli-801-")
+    assert "may have sent the restore" in again.stderr and "--force" in again.stderr
+    assert _restore_posts(api) == ["/api/v1/snapshots/801/restore/"]
+    with api.emu._lock:  # that restore is over
+        api.emu._state.servers[12345].restoring_until = None
+    forced = run("snapshots", "restore", "801", "--yes", "--force", "--no-wait")
+    assert forced.returncode == 0, forced.stderr
+    assert len(_restore_posts(api)) == 2
+
+
+def test_someone_elses_restore_under_way_is_refused(run, api):
+    run("snapshots", "create", "--server", "12345", "--name", "a")
+    run("snapshots", "create", "--server", "12345", "--name", "b")
+    api.emu.restore_seconds = 60
+    api.emu.handle("POST", "/api/v1/snapshots/801/restore/", f"Bearer {TOKEN}", b"")  # someone else restores a
+    proc = run("rollback", "--server", "12345", "--snapshot", "b", "--yes")
+    assert proc.returncode == ExitStatus.ERROR and "someone else's restore" in _one_line_error(proc)
+    assert _restore_posts(api) == ["/api/v1/snapshots/801/restore/"]

@@ -151,9 +151,7 @@ def test_a_restore_that_may_have_reached_vpsorg_is_recorded_and_never_sent_again
     assert d.changes == d.DIFF_NONE  # recorded: the next `pulumi up` sends nothing
 
 
-def test_without_a_safety_snapshot_a_server_already_restoring_is_not_sent_a_second_restore(
-    host, api, restore_props
-):
+def test_without_a_safety_snapshot_a_server_already_restoring_is_not_sent_a_second_restore(host, api, restore_props):
     api.emu.restore_seconds = 30
     sid = _snapshot(api)
     api.emu.handle("POST", f"/api/v1/snapshots/{sid}/restore/", f"Bearer {TOKEN}", b"")  # an interrupted run's

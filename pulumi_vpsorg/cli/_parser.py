@@ -341,7 +341,13 @@ def _force(s: argparse.ArgumentParser) -> None:
     s.add_argument(
         "--force",
         action="store_true",
-        help="send the restore even though one of this snapshot may have started in the last day (its answer lost)",
+        help="send the restore even though an earlier run may have sent one of this snapshot in the last day",
+    )
+    s.add_argument(
+        "--no-safety-snapshot",
+        dest="safety_snapshot",
+        action="store_false",
+        help="do not first take a snapshot of the server as it is now (the way back; taken by default)",
     )
 
 
@@ -349,12 +355,20 @@ def _other_screens(sub: Subcommands, g: _Groups) -> None:
     s = _screen(
         sub,
         "rollback",
-        "Restore a server from its newest completed snapshot, or the one named by --snapshot (name or id).",
+        "Restore a server from its newest completed snapshot, or the one named by --snapshot (name or id), or with "
+        "--undo from the safety snapshot taken before the last restore.",
         '  vpsorg rollback --server 12345 --snapshot "pre-deploy-$CI_PIPELINE_ID" --yes --json\n'
-        "  vpsorg rollback --server web-server-01 --dry-run",
+        "  vpsorg rollback --server web-server-01 --dry-run\n"
+        "  vpsorg rollback --server 12345 --undo --yes",
         [g.conn, g.yes, g.one, g.waiting, g.server],
     )
-    s.add_argument("--snapshot", metavar="NAME_OR_ID", help="the snapshot to restore (default: newest completed)")
+    which = s.add_mutually_exclusive_group()
+    which.add_argument("--snapshot", metavar="NAME_OR_ID", help="the snapshot to restore (default: newest completed)")
+    which.add_argument(
+        "--undo",
+        action="store_true",
+        help="restore the newest safety snapshot: the server as it was before the last restore",
+    )
     s.add_argument("--dry-run", action="store_true", help="say which snapshot it would restore; send nothing")
     _force(s)
     s.set_defaults(run=_restore.cmd_rollback)
