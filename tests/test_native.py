@@ -157,6 +157,15 @@ def test_get_snapshots_newest_first_with_filters(native, api):
     assert found["serverId"] == 12346
 
 
+def test_get_snapshot_never_picks_a_safety_snapshot_as_the_newest_unless_asked(native, api):
+    _take(native, serverId=12345, name="nightly-1")
+    safety = _take(native, serverId=12345, name="vpsorg-safety-0123456789abcdef0123")[1]["snapshotId"]
+    found, _ = native.invoke("vpsorg:index:getSnapshot", serverId=12345, status="completed")
+    assert found["name"] == "nightly-1"  # a rollback to "the newest" must not undo the last rollback
+    found, _ = native.invoke("vpsorg:index:getSnapshot", serverId=12345, namePrefix="vpsorg-safety-")
+    assert found["snapshotId"] == safety
+
+
 def test_get_snapshot_refuses_bad_arguments_before_any_call_and_names_what_is_missing(native, api):
     _, failures = native.invoke("vpsorg:index:getSnapshot", name="x")
     assert failures == [("serverId", "serverId is required unless snapshotId is given, such as 12345")]

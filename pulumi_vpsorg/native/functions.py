@@ -12,6 +12,7 @@ from .._provider import Field
 from ..client import Client
 from ..errors import NotFoundError
 from ..models import Snapshot
+from ..safety import SAFETY_PREFIX, is_safety_snapshot
 from ._values import camel, camel_names
 
 _SERVER = Field(_provider.positive("server_id", "a server id"))
@@ -70,6 +71,14 @@ def _matching(api: Client, args: dict[str, Any]) -> list[Snapshot]:
     return sorted(found, key=lambda s: (s.created_at or "", s.id), reverse=True)
 
 
+def _wanted(snap: Snapshot, args: dict[str, Any]) -> bool:
+    """A safety snapshot (taken before a restore) is never the newest restore point unless asked for by name or prefix:
+    a rollback that picks the newest would otherwise undo the last one."""
+    return not is_safety_snapshot(snap) or bool(
+        args.get("name") or (args.get("name_prefix") or "").startswith(SAFETY_PREFIX)
+    )
+
+
 def get_snapshots(api: Client, args: dict[str, Any]) -> dict[str, Any]:
     return {"snapshots": [info(s) for s in _matching(api, args)]}
 
@@ -87,7 +96,7 @@ def get_snapshot(api: Client, args: dict[str, Any]) -> dict[str, Any]:
                 "`vpsorg snapshots list` shows the ones that do.",
             )
         return info(snap)
-    matching = _matching(api, args)
+    matching = [s for s in _matching(api, args) if _wanted(s, args)]
     if not matching:
         wanted = ", ".join(f"{camel(k)} {v!r}" for k, v in args.items() if v is not None and k != "server_id")
         raise NotFoundError(

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as utilities from "./utilities";
 
 /**
- * One snapshot: by `snapshotId`; or by `serverId` and `name`; or the newest of `serverId`'s snapshots matching `namePrefix` and `status`. Fails, naming what it looked for, when none matches. Calls the API, in preview too.
+ * One snapshot: by `snapshotId`; or by `serverId` and `name`; or the newest of `serverId`'s snapshots matching `namePrefix` and `status` (never a safety snapshot, `vpsorg-safety-...`, unless `name` or `namePrefix` names one). Fails, naming what it looked for, when none matches. Calls the API, in preview too.
  */
 export function getSnapshot(args?: GetSnapshotArgs, opts?: pulumi.InvokeOptions): Promise<GetSnapshotResult> {
     args = args || {};
@@ -77,7 +77,7 @@ export interface GetSnapshotResult {
     readonly status: string;
 }
 /**
- * One snapshot: by `snapshotId`; or by `serverId` and `name`; or the newest of `serverId`'s snapshots matching `namePrefix` and `status`. Fails, naming what it looked for, when none matches. Calls the API, in preview too.
+ * One snapshot: by `snapshotId`; or by `serverId` and `name`; or the newest of `serverId`'s snapshots matching `namePrefix` and `status` (never a safety snapshot, `vpsorg-safety-...`, unless `name` or `namePrefix` names one). Fails, naming what it looked for, when none matches. Calls the API, in preview too.
  */
 export function getSnapshotOutput(args?: GetSnapshotOutputArgs, opts?: pulumi.InvokeOutputOptions): pulumi.Output<GetSnapshotResult> {
     args = args || {};

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as utilities from "./utilities";
 
 /**
- * Restores a server from a snapshot, once. DANGER: overwrites all data on the snapshot's server, stops it first, cannot be undone. Create sends exactly one restore request (then waits, with `wait`); a change of `snapshotId` or `triggers` replaces the resource and restores again; preview and refresh never restore; delete does nothing (the snapshot is left alone).
+ * Restores a server from a snapshot, once per value of `triggers`. DANGER: overwrites all data on the snapshot's server and stops it first. Create takes a safety snapshot of the server as it is now (unless `safetySnapshot` is false) and waits until it is completed, then sends exactly one restore request (then waits, with `wait`). The safety snapshot is named after the resource and its triggers: a re-run that finds it completed (an interrupted run, on any machine) never sends the restore again. Only a change of `triggers` replaces the resource and restores again; a new `snapshotId` alone is recorded and restores nothing. Preview and refresh never restore; delete does nothing (the snapshots are left alone). To undo, restore `safetySnapshotId`.
  */
 export class SnapshotRestore extends pulumi.CustomResource {
     /**
@@ -43,6 +43,18 @@ export class SnapshotRestore extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly restoredAt: pulumi.Output<string>;
     /**
+     * The snapshot this resource restored.
+     */
+    declare public /*out*/ readonly restoredSnapshotId: pulumi.Output<number>;
+    /**
+     * The `safetySnapshot` input, as given.
+     */
+    declare public readonly safetySnapshot: pulumi.Output<boolean | undefined>;
+    /**
+     * The safety snapshot taken before the restore: the server as it was. Restore it to undo (point `snapshotId` at it and change `triggers`, or `vpsorg rollback --undo`).
+     */
+    declare public /*out*/ readonly safetySnapshotId: pulumi.Output<number | undefined>;
+    /**
      * The server that was restored.
      */
     declare public /*out*/ readonly serverId: pulumi.Output<number>;
@@ -55,7 +67,7 @@ export class SnapshotRestore extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly serverStatus: pulumi.Output<string | undefined>;
     /**
-     * The restored snapshot.
+     * The `snapshotId` input: the target (a new value alone restores nothing).
      */
     declare public readonly snapshotId: pulumi.Output<number>;
     /**
@@ -85,18 +97,24 @@ export class SnapshotRestore extends pulumi.CustomResource {
             if (args?.snapshotId === undefined && !opts.urn) {
                 throw new Error("Missing required property 'snapshotId'");
             }
+            resourceInputs["safetySnapshot"] = (args?.safetySnapshot) ?? true;
             resourceInputs["snapshotId"] = args?.snapshotId;
             resourceInputs["triggers"] = args?.triggers;
             resourceInputs["wait"] = (args?.wait) ?? true;
             resourceInputs["waitTimeout"] = args?.waitTimeout;
             resourceInputs["message"] = undefined /*out*/;
             resourceInputs["restoredAt"] = undefined /*out*/;
+            resourceInputs["restoredSnapshotId"] = undefined /*out*/;
+            resourceInputs["safetySnapshotId"] = undefined /*out*/;
             resourceInputs["serverId"] = undefined /*out*/;
             resourceInputs["serverName"] = undefined /*out*/;
             resourceInputs["serverStatus"] = undefined /*out*/;
         } else {
             resourceInputs["message"] = undefined /*out*/;
             resourceInputs["restoredAt"] = undefined /*out*/;
+            resourceInputs["restoredSnapshotId"] = undefined /*out*/;
+            resourceInputs["safetySnapshot"] = undefined /*out*/;
+            resourceInputs["safetySnapshotId"] = undefined /*out*/;
             resourceInputs["serverId"] = undefined /*out*/;
             resourceInputs["serverName"] = undefined /*out*/;
             resourceInputs["serverStatus"] = undefined /*out*/;
@@ -106,7 +124,7 @@ export class SnapshotRestore extends pulumi.CustomResource {
             resourceInputs["waitTimeout"] = undefined /*out*/;
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
-        const replaceOnChanges = { replaceOnChanges: ["snapshotId", "triggers[*]"] };
+        const replaceOnChanges = { replaceOnChanges: ["triggers[*]"] };
         opts = pulumi.mergeOptions(opts, replaceOnChanges);
         super(SnapshotRestore.__pulumiType, name, resourceInputs, opts);
     }
@@ -117,11 +135,15 @@ export class SnapshotRestore extends pulumi.CustomResource {
  */
 export interface SnapshotRestoreArgs {
     /**
-     * The snapshot to restore; its own server is overwritten.
+     * First take a snapshot of the server as it is now and wait until it is completed: the way back, and the record that stops a re-run from restoring twice (default true). At the 5-per-server limit room is made only by deleting an older safety snapshot.
+     */
+    safetySnapshot?: pulumi.Input<boolean | undefined>;
+    /**
+     * The snapshot to restore; its own server is overwritten. A new value alone restores nothing: change `triggers` to restore it.
      */
     snapshotId: pulumi.Input<number>;
     /**
-     * Any values; when they change the resource is replaced and the restore runs again.
+     * Any values; when they change the resource is replaced and the restore runs again (the only change that restores).
      */
     triggers?: pulumi.Input<any[] | undefined>;
     /**
@@ -129,7 +151,7 @@ export interface SnapshotRestoreArgs {
      */
     wait?: pulumi.Input<boolean | undefined>;
     /**
-     * How long the whole restore may take: seconds, or a duration such as `20m`. Default `30m`; `customTimeouts.create` takes precedence.
+     * How long the whole restore may take, safety snapshot included: seconds, or a duration such as `20m`. Default `1h`; `customTimeouts.create` takes precedence.
      */
     waitTimeout?: pulumi.Input<number | string | undefined>;
 }

@@ -137,7 +137,7 @@ def get_snapshot(name: Optional[_builtins.str] = None,
                  status: Optional[_builtins.str] = None,
                  opts: Optional[pulumi.InvokeOptions] = None) -> AwaitableGetSnapshotResult:
     """
-    One snapshot: by `snapshotId`; or by `serverId` and `name`; or the newest of `serverId`'s snapshots matching `namePrefix` and `status`. Fails, naming what it looked for, when none matches. Calls the API, in preview too.
+    One snapshot: by `snapshotId`; or by `serverId` and `name`; or the newest of `serverId`'s snapshots matching `namePrefix` and `status` (never a safety snapshot, `vpsorg-safety-...`, unless `name` or `namePrefix` names one). Fails, naming what it looked for, when none matches. Calls the API, in preview too.
 
     :param _builtins.str name: The snapshot's exact name.
     :param _builtins.str name_prefix: Only snapshots whose name starts with this.
@@ -170,7 +170,7 @@ def get_snapshot_output(name: pulumi.Input[Optional[Optional[_builtins.str]]] = 
                         status: pulumi.Input[Optional[Optional[_builtins.str]]] = None,
                         opts: Optional[Union[pulumi.InvokeOptions, pulumi.InvokeOutputOptions]] = None) -> pulumi.Output[GetSnapshotResult]:
     """
-    One snapshot: by `snapshotId`; or by `serverId` and `name`; or the newest of `serverId`'s snapshots matching `namePrefix` and `status`. Fails, naming what it looked for, when none matches. Calls the API, in preview too.
+    One snapshot: by `snapshotId`; or by `serverId` and `name`; or the newest of `serverId`'s snapshots matching `namePrefix` and `status` (never a safety snapshot, `vpsorg-safety-...`, unless `name` or `namePrefix` names one). Fails, naming what it looked for, when none matches. Calls the API, in preview too.
 
     :param _builtins.str name: The snapshot's exact name.
     :param _builtins.str name_prefix: Only snapshots whose name starts with this.

@@ -20,18 +20,24 @@ __all__ = ['SnapshotRestoreArgs', 'SnapshotRestore']
 class SnapshotRestoreArgs:
     def __init__(__self__, *,
                  snapshot_id: pulumi.Input[_builtins.int],
+                 safety_snapshot: pulumi.Input[Optional[_builtins.bool]] = None,
                  triggers: pulumi.Input[Optional[Sequence[Any]]] = None,
                  wait: pulumi.Input[Optional[_builtins.bool]] = None,
                  wait_timeout: pulumi.Input[Optional[Union[_builtins.float, _builtins.str]]] = None):
         """
         The set of arguments for constructing a SnapshotRestore resource.
 
-        :param pulumi.Input[_builtins.int] snapshot_id: The snapshot to restore; its own server is overwritten.
-        :param pulumi.Input[Sequence[Any]] triggers: Any values; when they change the resource is replaced and the restore runs again.
+        :param pulumi.Input[_builtins.int] snapshot_id: The snapshot to restore; its own server is overwritten. A new value alone restores nothing: change `triggers` to restore it.
+        :param pulumi.Input[_builtins.bool] safety_snapshot: First take a snapshot of the server as it is now and wait until it is completed: the way back, and the record that stops a re-run from restoring twice (default true). At the 5-per-server limit room is made only by deleting an older safety snapshot.
+        :param pulumi.Input[Sequence[Any]] triggers: Any values; when they change the resource is replaced and the restore runs again (the only change that restores).
         :param pulumi.Input[_builtins.bool] wait: Wait until the server is no longer `restoring` (default true).
-        :param pulumi.Input[Union[_builtins.float, _builtins.str]] wait_timeout: How long the whole restore may take: seconds, or a duration such as `20m`. Default `30m`; `customTimeouts.create` takes precedence.
+        :param pulumi.Input[Union[_builtins.float, _builtins.str]] wait_timeout: How long the whole restore may take, safety snapshot included: seconds, or a duration such as `20m`. Default `1h`; `customTimeouts.create` takes precedence.
         """
         pulumi.set(__self__, "snapshot_id", snapshot_id)
+        if safety_snapshot is None:
+            safety_snapshot = True
+        if safety_snapshot is not None:
+            pulumi.set(__self__, "safety_snapshot", safety_snapshot)
         if triggers is not None:
             pulumi.set(__self__, "triggers", triggers)
         if wait is None:
@@ -45,7 +51,7 @@ class SnapshotRestoreArgs:
     @pulumi.getter(name="snapshotId")
     def snapshot_id(self) -> pulumi.Input[_builtins.int]:
         """
-        The snapshot to restore; its own server is overwritten.
+        The snapshot to restore; its own server is overwritten. A new value alone restores nothing: change `triggers` to restore it.
         """
         return pulumi.get(self, "snapshot_id")
 
@@ -54,10 +60,22 @@ class SnapshotRestoreArgs:
         pulumi.set(self, "snapshot_id", value)
 
     @_builtins.property
+    @pulumi.getter(name="safetySnapshot")
+    def safety_snapshot(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        First take a snapshot of the server as it is now and wait until it is completed: the way back, and the record that stops a re-run from restoring twice (default true). At the 5-per-server limit room is made only by deleting an older safety snapshot.
+        """
+        return pulumi.get(self, "safety_snapshot")
+
+    @safety_snapshot.setter
+    def safety_snapshot(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "safety_snapshot", value)
+
+    @_builtins.property
     @pulumi.getter
     def triggers(self) -> pulumi.Input[Optional[Sequence[Any]]]:
         """
-        Any values; when they change the resource is replaced and the restore runs again.
+        Any values; when they change the resource is replaced and the restore runs again (the only change that restores).
         """
         return pulumi.get(self, "triggers")
 
@@ -81,7 +99,7 @@ class SnapshotRestoreArgs:
     @pulumi.getter(name="waitTimeout")
     def wait_timeout(self) -> pulumi.Input[Optional[Union[_builtins.float, _builtins.str]]]:
         """
-        How long the whole restore may take: seconds, or a duration such as `20m`. Default `30m`; `customTimeouts.create` takes precedence.
+        How long the whole restore may take, safety snapshot included: seconds, or a duration such as `20m`. Default `1h`; `customTimeouts.create` takes precedence.
         """
         return pulumi.get(self, "wait_timeout")
 
@@ -96,20 +114,22 @@ class SnapshotRestore(pulumi.CustomResource):
     def __init__(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
+                 safety_snapshot: pulumi.Input[Optional[_builtins.bool]] = None,
                  snapshot_id: pulumi.Input[Optional[_builtins.int]] = None,
                  triggers: pulumi.Input[Optional[Sequence[Any]]] = None,
                  wait: pulumi.Input[Optional[_builtins.bool]] = None,
                  wait_timeout: pulumi.Input[Optional[Union[_builtins.float, _builtins.str]]] = None,
                  __props__=None):
         """
-        Restores a server from a snapshot, once. DANGER: overwrites all data on the snapshot's server, stops it first, cannot be undone. Create sends exactly one restore request (then waits, with `wait`); a change of `snapshotId` or `triggers` replaces the resource and restores again; preview and refresh never restore; delete does nothing (the snapshot is left alone).
+        Restores a server from a snapshot, once per value of `triggers`. DANGER: overwrites all data on the snapshot's server and stops it first. Create takes a safety snapshot of the server as it is now (unless `safetySnapshot` is false) and waits until it is completed, then sends exactly one restore request (then waits, with `wait`). The safety snapshot is named after the resource and its triggers: a re-run that finds it completed (an interrupted run, on any machine) never sends the restore again. Only a change of `triggers` replaces the resource and restores again; a new `snapshotId` alone is recorded and restores nothing. Preview and refresh never restore; delete does nothing (the snapshots are left alone). To undo, restore `safetySnapshotId`.
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[_builtins.int] snapshot_id: The snapshot to restore; its own server is overwritten.
-        :param pulumi.Input[Sequence[Any]] triggers: Any values; when they change the resource is replaced and the restore runs again.
+        :param pulumi.Input[_builtins.bool] safety_snapshot: First take a snapshot of the server as it is now and wait until it is completed: the way back, and the record that stops a re-run from restoring twice (default true). At the 5-per-server limit room is made only by deleting an older safety snapshot.
+        :param pulumi.Input[_builtins.int] snapshot_id: The snapshot to restore; its own server is overwritten. A new value alone restores nothing: change `triggers` to restore it.
+        :param pulumi.Input[Sequence[Any]] triggers: Any values; when they change the resource is replaced and the restore runs again (the only change that restores).
         :param pulumi.Input[_builtins.bool] wait: Wait until the server is no longer `restoring` (default true).
-        :param pulumi.Input[Union[_builtins.float, _builtins.str]] wait_timeout: How long the whole restore may take: seconds, or a duration such as `20m`. Default `30m`; `customTimeouts.create` takes precedence.
+        :param pulumi.Input[Union[_builtins.float, _builtins.str]] wait_timeout: How long the whole restore may take, safety snapshot included: seconds, or a duration such as `20m`. Default `1h`; `customTimeouts.create` takes precedence.
         """
         ...
     @overload
@@ -118,7 +138,7 @@ class SnapshotRestore(pulumi.CustomResource):
                  args: SnapshotRestoreArgs,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        Restores a server from a snapshot, once. DANGER: overwrites all data on the snapshot's server, stops it first, cannot be undone. Create sends exactly one restore request (then waits, with `wait`); a change of `snapshotId` or `triggers` replaces the resource and restores again; preview and refresh never restore; delete does nothing (the snapshot is left alone).
+        Restores a server from a snapshot, once per value of `triggers`. DANGER: overwrites all data on the snapshot's server and stops it first. Create takes a safety snapshot of the server as it is now (unless `safetySnapshot` is false) and waits until it is completed, then sends exactly one restore request (then waits, with `wait`). The safety snapshot is named after the resource and its triggers: a re-run that finds it completed (an interrupted run, on any machine) never sends the restore again. Only a change of `triggers` replaces the resource and restores again; a new `snapshotId` alone is recorded and restores nothing. Preview and refresh never restore; delete does nothing (the snapshots are left alone). To undo, restore `safetySnapshotId`.
 
         :param str resource_name: The name of the resource.
         :param SnapshotRestoreArgs args: The arguments to use to populate this resource's properties.
@@ -135,6 +155,7 @@ class SnapshotRestore(pulumi.CustomResource):
     def _internal_init(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
+                 safety_snapshot: pulumi.Input[Optional[_builtins.bool]] = None,
                  snapshot_id: pulumi.Input[Optional[_builtins.int]] = None,
                  triggers: pulumi.Input[Optional[Sequence[Any]]] = None,
                  wait: pulumi.Input[Optional[_builtins.bool]] = None,
@@ -148,6 +169,9 @@ class SnapshotRestore(pulumi.CustomResource):
                 raise TypeError('__props__ is only valid when passed in combination with a valid opts.id to get an existing resource')
             __props__ = SnapshotRestoreArgs.__new__(SnapshotRestoreArgs)
 
+            if safety_snapshot is None:
+                safety_snapshot = True
+            __props__.__dict__["safety_snapshot"] = safety_snapshot
             if snapshot_id is None and not opts.urn:
                 raise TypeError("Missing required property 'snapshot_id'")
             __props__.__dict__["snapshot_id"] = snapshot_id
@@ -158,10 +182,12 @@ class SnapshotRestore(pulumi.CustomResource):
             __props__.__dict__["wait_timeout"] = wait_timeout
             __props__.__dict__["message"] = None
             __props__.__dict__["restored_at"] = None
+            __props__.__dict__["restored_snapshot_id"] = None
+            __props__.__dict__["safety_snapshot_id"] = None
             __props__.__dict__["server_id"] = None
             __props__.__dict__["server_name"] = None
             __props__.__dict__["server_status"] = None
-        replace_on_changes = pulumi.ResourceOptions(replace_on_changes=["snapshotId", "triggers[*]"])
+        replace_on_changes = pulumi.ResourceOptions(replace_on_changes=["triggers[*]"])
         opts = pulumi.ResourceOptions.merge(opts, replace_on_changes)
         super(SnapshotRestore, __self__).__init__(
             'vpsorg:index:SnapshotRestore',
@@ -187,6 +213,9 @@ class SnapshotRestore(pulumi.CustomResource):
 
         __props__.__dict__["message"] = None
         __props__.__dict__["restored_at"] = None
+        __props__.__dict__["restored_snapshot_id"] = None
+        __props__.__dict__["safety_snapshot"] = None
+        __props__.__dict__["safety_snapshot_id"] = None
         __props__.__dict__["server_id"] = None
         __props__.__dict__["server_name"] = None
         __props__.__dict__["server_status"] = None
@@ -211,6 +240,30 @@ class SnapshotRestore(pulumi.CustomResource):
         When the restore request was sent (ISO 8601, UTC).
         """
         return pulumi.get(self, "restored_at")
+
+    @_builtins.property
+    @pulumi.getter(name="restoredSnapshotId")
+    def restored_snapshot_id(self) -> pulumi.Output[_builtins.int]:
+        """
+        The snapshot this resource restored.
+        """
+        return pulumi.get(self, "restored_snapshot_id")
+
+    @_builtins.property
+    @pulumi.getter(name="safetySnapshot")
+    def safety_snapshot(self) -> pulumi.Output[Optional[_builtins.bool]]:
+        """
+        The `safetySnapshot` input, as given.
+        """
+        return pulumi.get(self, "safety_snapshot")
+
+    @_builtins.property
+    @pulumi.getter(name="safetySnapshotId")
+    def safety_snapshot_id(self) -> pulumi.Output[Optional[_builtins.int]]:
+        """
+        The safety snapshot taken before the restore: the server as it was. Restore it to undo (point `snapshotId` at it and change `triggers`, or `vpsorg rollback --undo`).
+        """
+        return pulumi.get(self, "safety_snapshot_id")
 
     @_builtins.property
     @pulumi.getter(name="serverId")
@@ -240,7 +293,7 @@ class SnapshotRestore(pulumi.CustomResource):
     @pulumi.getter(name="snapshotId")
     def snapshot_id(self) -> pulumi.Output[_builtins.int]:
         """
-        The restored snapshot.
+        The `snapshotId` input: the target (a new value alone restores nothing).
         """
         return pulumi.get(self, "snapshot_id")
 
