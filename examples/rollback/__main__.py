@@ -22,8 +22,9 @@ if snapshot_id is not None:
         snapshot_id=snapshot_id,
         triggers=[config.get("rollbackId") or "initial"],
         wait=True,
-        wait_timeout="30m",
+        wait_timeout="1h",  # the safety snapshot (3-10 minutes at VPS.org), then the restore (5-15)
     )
     pulumi.export("restored_server", rollback.server_name)
     pulumi.export("server_status", rollback.server_status)
     pulumi.export("restored_at", rollback.restored_at)
+    pulumi.export("safety_snapshot_id", rollback.safety_snapshot_id)  # the way back: restore it to undo

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import signal
 import subprocess
 import textwrap
@@ -22,6 +23,7 @@ from pulumi_vpsorg.safety import SAFETY_PREFIX
 
 README = open(os.path.join(REPO, "README.md")).read()
 [README_ROLLBACK] = [b for b in re.findall(r"```yaml\n(.*?)```", README, re.S) if "name: rollback" in b]
+[UNDO] = [b for b in re.findall(r"```bash\n(.*?)```", README, re.S) if "safety_snapshot_id" in b]
 BY_CONFIG = textwrap.dedent(
     """
     name: restore
@@ -144,6 +146,13 @@ def test_python_a_new_snapshot_id_alone_restores_nothing(live, make_project):
     proj.config("rollbackId", "incident-2")
     proj.up()
     assert [r["path"] for r in _restores(live)][1:] == [f"/api/v1/snapshots/{second}/restore/"]
+
+    # README's undo, as printed: restore the last restore's safety snapshot with a new trigger
+    way_back = proj.outputs()["safety_snapshot_id"]
+    for line in UNDO.strip().splitlines():
+        words = shlex.split(line.split("  #")[0].replace("$(pulumi stack output safety_snapshot_id)", str(way_back)))
+        proj.up() if words == ["pulumi", "up"] else proj.run(*words[1:])
+    assert [r["path"] for r in _restores(live)][2:] == [f"/api/v1/snapshots/{way_back}/restore/"]
 
 
 # ----- at most once, across kills and machines ----------------------------------------------------------------------
