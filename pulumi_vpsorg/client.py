@@ -31,7 +31,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -381,7 +381,8 @@ class Client:
                 return
             url, params = self._same_origin(page.next), None
             if url in seen:
-                raise APIResponseValidationError(f"VPS.org's pagination of GET /{path} loops at {page.next[:200]!r}.")
+                shown = redact(page.next, self._token)[:200]
+                raise APIResponseValidationError(f"VPS.org's pagination of GET /{path} loops at {shown!r}.")
             seen.add(url)
         raise APIResponseValidationError(f"VPS.org's GET /{path} has more than {_MAX_PAGES} pages; not reading on.")
 
@@ -401,7 +402,8 @@ class Client:
         base = self._base
         if target is None or (target.scheme, target.host, target.port) != (base.scheme, base.host, base.port):
             raise APIResponseValidationError(
-                f"VPS.org's pagination link {next_url[:200]!r} points to another host; not following it."
+                f"VPS.org's pagination link {redact(next_url, self._token)[:200]!r} points to another host; not "
+                "following it."
             )
         return str(target)
 
@@ -483,7 +485,8 @@ class Client:
         if resp.status_code < 400:
             return _not_understood(
                 resp,
-                f"a redirect to {resp.headers.get('Location', 'nowhere')[:200]!r}, which is never followed: "
+                f"a redirect to {redact(resp.headers.get('Location', 'nowhere'), self._token)[:200]!r}, which is never "
+                "followed: "
                 "the endpoint is probably not the API's base URL (it ends in /api/v1)",
             )
         return self._status_error(resp, method, path, (hints or {}).get(resp.status_code))
@@ -699,10 +702,19 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def redact(text: str, token: str) -> str:
+    """``text`` with the token replaced as it may appear in it: as is, URL-encoded (a link) or HTML-escaped (a page)."""
+    if not token:
+        return text
+    for form in {token, quote(token, safe=""), quote_plus(token, safe=""), html.escape(token)}:
+        text = text.replace(form, "***")
+    return text
+
+
 def _redact(value: Any, token: str) -> Any:
     """``value`` with every occurrence of the token replaced, in every string however deep (before any cut)."""
     if isinstance(value, str):
-        return value.replace(token, "***")
+        return redact(value, token)
     if isinstance(value, list):
         return [_redact(v, token) for v in value]
     if isinstance(value, dict):
@@ -720,7 +732,7 @@ def _parse_error_body(resp: httpx.Response, token: str) -> tuple[str, Any]:
         said = _describe(body)
     except (ValueError, RecursionError):
         body = _redact(resp.text, token)
-        said = _html_title(body) or body
+        said = redact(_html_title(resp.text) or "", token) or body  # redacted after the page's entities are read
     said = _one_line(said) or resp.reason_phrase
     return (said if len(said) <= _MESSAGE_MAX else said[: _MESSAGE_MAX - 1] + "…"), body
 

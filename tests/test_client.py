@@ -582,3 +582,58 @@ def test_a_read_age_that_is_not_a_number_is_a_configuration_error(monkeypatch):
     monkeypatch.setenv("VPSORG_READ_MAX_AGE", "abc")
     with pytest.raises(ConfigurationError, match="VPSORG_READ_MAX_AGE must be a number of seconds"):
         listing.read_since(Client(TOKEN, transport=httpx.MockTransport(lambda r: httpx.Response(500))), 1)
+
+
+ODD_TOKEN = "vps_a&b<c>d+e/f_123456"  # characters that a link encodes and a page escapes
+
+
+@pytest.fixture
+def odd_client(sleeps, mock):
+    c = Client(ODD_TOKEN, sleep=sleeps.append, transport=_over(mock))
+    yield c
+    c.close()
+
+
+def _token_forms() -> list[str]:
+    from html import escape
+    from urllib.parse import quote, quote_plus
+
+    return [ODD_TOKEN, quote(ODD_TOKEN, safe=""), quote_plus(ODD_TOKEN, safe=""), escape(ODD_TOKEN)]
+
+
+def _shows_no_token(text: str) -> None:
+    for form in _token_forms():
+        assert form not in text, text
+
+
+def test_a_redirect_location_holding_the_token_is_redacted(odd_client, mock):
+    for form in _token_forms():
+        mock.get("/snapshots/").respond(302, headers={"Location": f"https://elsewhere.example/?t={form}"})
+        with pytest.raises(APIResponseValidationError) as e:
+            odd_client.list_snapshots()
+        _shows_no_token(str(e.value))
+        assert "redirect to 'https://elsewhere.example/?t=***'" in str(e.value)
+
+
+@pytest.mark.parametrize("same_host", [True, False], ids=["a loop", "another host"])
+def test_a_next_link_holding_the_token_is_redacted(odd_client, mock, same_host):
+    from urllib.parse import quote
+
+    host = BASE if same_host else "https://elsewhere.example/api/v1"
+    link = f"{host}/snapshots/?token={quote(ODD_TOKEN, safe='')}"
+    mock.get("/snapshots/").respond(200, json={"count": 2, "next": link, "results": []})
+    mock.get(url__startswith=f"{BASE}/snapshots/?token").respond(200, json={"count": 2, "next": link, "results": []})
+    with pytest.raises(APIResponseValidationError) as e:
+        odd_client.list_snapshots()
+    _shows_no_token(str(e.value))
+
+
+def test_an_html_error_page_echoing_the_token_escaped_is_redacted(odd_client, mock):
+    from html import escape
+
+    page = f"<html><head><title>Bad token {escape(ODD_TOKEN)}</title></head><body>{escape(ODD_TOKEN)}</body></html>"
+    mock.get("/snapshots/").respond(400, text=page)
+    with pytest.raises(BadRequestError) as e:
+        odd_client.list_snapshots()
+    _shows_no_token(str(e.value) + repr(e.value.body) + e.value.api_message)
+    assert "Bad token ***" in str(e.value)
