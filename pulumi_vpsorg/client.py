@@ -120,6 +120,11 @@ def resolve_endpoint(endpoint: str | None = None) -> str:
 _WARNED_HTTP: set[str] = set()
 
 
+def endpoint_problem(endpoint: str) -> str | None:
+    """Why ``endpoint`` is not a usable API base URL (never quoting it), or None."""
+    return _url_problem(endpoint.strip().rstrip("/"))
+
+
 def _url_problem(value: str) -> str | None:
     if not value.isascii() or any(c.isspace() or not c.isprintable() for c in value):
         return "it holds spaces, control or non-ASCII characters"

@@ -62,6 +62,13 @@ def with_owner(description: str | None, owner: str | None) -> str | None:
     return f"{description} {mark}" if description else mark
 
 
+def without_owner(description: str | None) -> str | None:
+    """The description as its maker wrote it: without the ``[pulumi stack: ...]`` mark :func:`with_owner` added."""
+    if description is None:
+        return None
+    return _OWNER.sub("", description).rstrip() or None
+
+
 def owner_of(snap: Snapshot) -> str | None:
     """The stack that took ``snap``, as its description says (None: not taken by a stack of this provider)."""
     found = _OWNER.search(snap.description or "")
@@ -316,9 +323,8 @@ def _delete(
             snap = listing.find_snapshot(client, server_id, snapshot_id, since=listing.read_since(client, server_id))
         except listing.AbsenceUncertainError:
             snap = None  # the DELETE itself tells: a 404 means gone
-        else:
-            if snap is None:
-                return False
+        # absent from the server's list, the DELETE is sent all the same: VPS.org may list it under another server,
+        # and a 404 says it is gone
         if snap is not None and snap.is_in_progress:
             try:
                 wait_for_snapshot(client, snap, timeout=_left(timeout), on_poll=on_poll)

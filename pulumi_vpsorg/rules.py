@@ -22,13 +22,14 @@ def snapshot_name_problem(name: Any) -> str | None:
     return None
 
 
-MAX_ID = 2**53  # ids beyond what a JSON number holds exactly are not ids
+MAX_ID = 2**53 - 1  # ids a JSON number holds exactly: 2**53 itself is also what 2**53 + 1 rounds to on the way
 _DIGITS = re.compile(r"[0-9]{1,16}")
 
 
 def positive_int(prop: str, value: Any, what: str) -> tuple[int | None, str | None]:
     """``(value as int, None)`` or ``(None, reason)``. Numbers arrive as floats (``12345.0``); strings of ASCII
-    digits pass; anything else, zero, negative or above 2**53 is refused with the rule."""
+    digits pass; anything else, zero, negative or above 2**53 - 1 is refused with the rule (a number beyond that
+    arrives rounded: 9007199254740993 as 9007199254740992.0, so that value itself is refused too)."""
     rule = f"{prop} must be {what}: a whole number from 1 to {MAX_ID}"
     if isinstance(value, bool):
         return None, f"{rule}, not a boolean"

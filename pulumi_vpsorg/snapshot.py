@@ -140,7 +140,7 @@ def _outputs(
         "server_id": snap.server_id if snap.server_id is not None else _provider.as_int(props.get("server_id")),
         "server_name": snap.server.name if snap.server else None,
         "name": props.get("name") or snap.name,
-        "description": props["description"] if props.get("description") is not None else snap.description,
+        "description": props["description"] if "description" in props else _without_owner(snap.description),
         "status": snap.status,
         "size_mb": snap.size_mb,
         "created_at": snap.created_at,
@@ -243,8 +243,45 @@ def read_step(api: Client, id_: str, props: dict[str, Any]) -> ReadResult:
             "`vpsorg snapshots list` shows the ones that do.",
         )
     if found is None:
+        elsewhere = _listed_elsewhere(api, snapshot_id) if server_id is not None else None
+        if elsewhere is not None:  # the server's complete list lacks it, yet the account lists it: not gone
+            log.warning(
+                "Snapshot %s is listed by VPS.org under server %s, not server %s as this stack recorded: it stays in "
+                "the stack's state as it was. Check it with `vpsorg snapshots get %s`.",
+                snapshot_id,
+                elsewhere.server_id,
+                server_id,
+                snapshot_id,
+            )
+            return ReadResult(id_, props)
         return ReadResult("", {})  # gone: the engine drops it from state
+    if not managed:  # an import or `get`: whose it is, and the description as its maker wrote it
+        props = {**props, **_as_found(found, props.get(STACK) if isinstance(props.get(STACK), str) else None)}
     return ReadResult(str(found.id), _outputs(found, props, adopted=False))
+
+
+def _without_owner(description: str | None) -> str | None:
+    from .operations import without_owner
+
+    return without_owner(description)
+
+
+def _listed_elsewhere(api: Client, snapshot_id: int) -> SnapshotModel | None:
+    """The snapshot as a walk of the whole account lists it (under any server), or None."""
+    return next((s for s in api.list_snapshots() if s.id == snapshot_id), None)
+
+
+def _as_found(snap: SnapshotModel, stack: str | None) -> dict[str, Any]:
+    """What an import records of a snapshot: another stack's (its description names it) stays that stack's to delete
+    (``managed_by``); the description without the stack's mark, so that the program ``pulumi import`` writes
+    matches the state."""
+    from .operations import owner_of, same_stack, without_owner
+
+    owner = owner_of(snap)
+    return {
+        "managed_by": owner if owner is not None and not same_stack(owner, stack) else None,
+        "description": without_owner(snap.description),
+    }
 
 
 def updated_state(olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:

@@ -12,10 +12,10 @@ from collections.abc import Iterator
 import grpc
 import pytest
 from _consts import TOKEN
-from _engine import struct
+from _engine import plain, struct
 from _native import RESTORE, SNAPSHOT, FakeEngine, NativeHost, urn
 from google.protobuf import empty_pb2
-from pulumi.runtime import proto
+from pulumi.runtime import proto, rpc
 
 from pulumi_vpsorg import __version__
 from pulumi_vpsorg.emulator import Emulator, serve
@@ -103,9 +103,79 @@ def test_preview_create_sends_nothing(native, api):
 
 
 def test_import_reads_by_id_alone_and_gives_the_inputs_to_write(native, api):
-    _take(native, serverId=12346, name="nightly")
+    _take(native, serverId=12346, name="nightly", description="before the upgrade")
     rid, outs, inputs = native.read(SNAPSHOT, "801")  # `pulumi import`: an id and no properties
-    assert rid == "801" and outs["serverId"] == 12346 and inputs == {"serverId": 12346, "name": "nightly"}
+    # the program `pulumi import` writes from these inputs matches the state: the description without the stack mark
+    assert rid == "801" and outs["serverId"] == 12346
+    assert inputs == {"serverId": 12346, "name": "nightly", "description": "before the upgrade"}
+    assert outs["description"] == "before the upgrade" and "managedBy" not in outs  # this stack's own
+
+
+def test_import_of_another_stacks_snapshot_records_its_owner_so_destroy_leaves_it(native, api):
+    _take(native, serverId=12345, name="theirs")  # taken by proj/dev
+    resp = native.stub.Read(
+        proto.ReadRequest(id="801", urn=urn(SNAPSHOT, "r", stack="other"), properties=struct({}), inputs=struct({}))
+    )
+    outs = plain(resp.properties)
+    assert outs["managedBy"] == "proj/dev"
+    native.delete(SNAPSHOT, "801", outs)
+    assert [s["id"] for s in api.emu.snapshots()] == [801]  # that stack's to delete
+
+
+def test_refresh_keeps_a_snapshot_the_api_lists_under_another_server_and_destroy_deletes_it(native, api):
+    _, outs = _take(native, serverId=12345, name="moved")
+    recorded = {**outs, "serverId": 12346}  # VPS.org lists it under 12345; the state says 12346
+    rid, read, _ = native.read(SNAPSHOT, "801", recorded)
+    assert rid == "801" and read["serverId"] == 12346  # kept as it was, not dropped
+    native.delete(SNAPSHOT, "801", recorded)
+    assert api.emu.snapshots() == []
+
+
+def test_unknown_inputs_pass_through_check_and_diff(native, api):
+    """A program that feeds one resource's output into another: in preview the engine sends unknowns as the wire's
+    unknown string (the plugin does not accept output values), and they must come back the same way."""
+    for unknown in (rpc.UNKNOWN,):
+        inputs, failures = native.check(RESTORE, {"snapshotId": unknown, "triggers": ["r1", unknown]})
+        assert failures == [] and inputs["snapshotId"] == rpc.UNKNOWN and inputs["triggers"] == ["r1", rpc.UNKNOWN]
+        inputs, failures = native.check(SNAPSHOT, {"serverId": unknown, "name": "n"})
+        assert failures == [] and inputs["serverId"] == rpc.UNKNOWN
+        d = native.diff(SNAPSHOT, {"serverId": 12345, "name": "n"}, {"serverId": unknown, "name": "n"})
+        assert list(d.replaces) == ["serverId"]
+    assert api.emu.requests() == []
+
+
+def _secret(value):
+    return {rpc._special_sig_key: rpc._special_secret_sig, "value": value}
+
+
+def _is_secret(value) -> bool:
+    return isinstance(value, dict) and value.get(rpc._special_sig_key) == rpc._special_secret_sig
+
+
+def test_secret_inputs_stay_secret_in_check_create_update_and_read(native, api):
+    inputs, _ = native.check(SNAPSHOT, {"serverId": 12345, "name": "n", "description": _secret("the vault key")})
+    assert _is_secret(inputs["description"]) and not _is_secret(inputs["name"])
+    rid, outs = native.create(SNAPSHOT, inputs)
+    assert _is_secret(outs["description"]) and not _is_secret(outs["snapshotId"])
+    plain_outs = {**outs, "description": outs["description"]["value"]}
+    rid, read, _ = native.read(SNAPSHOT, rid, {**plain_outs, "description": _secret("the vault key")})
+    assert _is_secret(read["description"])
+    updated = native.update(SNAPSHOT, plain_outs, {**plain_outs, "description": _secret("another")})
+    assert _is_secret(updated["description"])
+
+    target = _take(native, serverId=12346, name="t")[1]["snapshotId"]
+    inputs, _ = native.check(RESTORE, {"snapshotId": target, "triggers": [_secret("rollback-7")]})
+    assert _is_secret(inputs["triggers"])
+    _, outs = native.create(RESTORE, inputs)
+    assert _is_secret(outs["triggers"]) and not _is_secret(outs["serverStatus"])
+    assert all("rollback-7" not in s["name"] + (s["description"] or "") for s in api.emu.snapshots())
+
+
+@pytest.mark.parametrize("value", [9007199254740993, 9007199254740992, 2**63])
+def test_ids_beyond_what_a_json_number_holds_exactly_are_refused(native, api, value):
+    _, failures = native.check(SNAPSHOT, {"serverId": float(value), "name": "n"})
+    assert failures and failures[0][0] == "serverId" and "9007199254740991" in failures[0][1]
+    assert api.emu.requests() == []
 
 
 def test_import_or_get_of_a_missing_id_fails_plainly(native, api):
@@ -189,6 +259,20 @@ def test_explicit_providers_reach_their_own_endpoints(api):
     finally:
         first.close(), second.close(), server.close()
     assert [s["name"] for s in api.emu.snapshots()] == ["a"] and [s["name"] for s in other.snapshots()] == ["b"]
+
+
+@pytest.mark.parametrize(
+    "endpoint", ["https://alice:hunter2@vps.example/api/v1", "https://:s3cret@vps.example/api/v1", "ftp://x/api/v1"]
+)
+def test_a_bad_endpoint_is_refused_by_check_config_without_showing_it(api, endpoint):
+    h = NativeHost(env=QUIET)
+    try:
+        request = proto.CheckRequest(urn=urn("pulumi:providers:vpsorg", "p"), news=struct({"endpoint": endpoint}))
+        failures = [(f.property, f.reason) for f in h.stub.CheckConfig(request).failures]
+    finally:
+        h.close()
+    assert [p for p, _ in failures] == ["endpoint"] and "vpsorg:endpoint is not usable" in failures[0][1]
+    assert all(secret not in failures[0][1] for secret in ("hunter2", "s3cret", "alice"))
 
 
 def test_a_bad_request_budget_is_refused_naming_the_setting(api):

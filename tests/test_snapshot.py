@@ -96,8 +96,8 @@ def test_unknown_preview_values_pass_check_and_may_replace(host, api, snap_props
     [
         ({"name": "n"}, "server_id", "server_id is required"),
         ({"server_id": 12345}, "name", "name is required"),
-        ({"server_id": 12345.5, "name": "n"}, "server_id", "a whole number from 1 to 9007199254740992, got 12345.5"),
-        ({"server_id": -3, "name": "n"}, "server_id", "a whole number from 1 to 9007199254740992, got -3"),
+        ({"server_id": 12345.5, "name": "n"}, "server_id", "a whole number from 1 to 9007199254740991, got 12345.5"),
+        ({"server_id": -3, "name": "n"}, "server_id", "a whole number from 1 to 9007199254740991, got -3"),
         ({"server_id": 0, "name": "n"}, "server_id", "got 0"),
         ({"server_id": 2.0**60, "name": "n"}, "server_id", "got 1152921504606846976"),
         ({"server_id": True, "name": "n"}, "server_id", "not a boolean"),

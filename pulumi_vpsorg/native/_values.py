@@ -3,8 +3,10 @@
 The steps (``snapshot.create_step`` and the others) are the dynamic resources' own, so they take snake_case
 names, numbers as floats and an unknown preview value as the wire's ``UNKNOWN`` string, exactly as the dynamic
 provider host hands them over. Here camelCase schema names become snake_case at the top level (nested values, such
-as ``triggers``, are kept as written), secrets are unwrapped (no output of ours is secret; the engine keeps an
-output secret when the input of the same name was), and back.
+as ``triggers``, are kept as written), secrets are unwrapped, and back: a property that held a secret going in is
+marked secret coming out (:func:`secret_names`, ``to_wire(..., secrets=)``), so the engine encrypts it in state.
+An unknown value goes back as the wire's unknown string, which the engine reads as unknown (the SDK cannot
+marshal its own ``Computed``).
 """
 
 from __future__ import annotations
@@ -54,16 +56,23 @@ def _plain(value: PropertyValue) -> Any:
     return inner
 
 
-def to_wire(props: Mapping[str, Any]) -> dict[str, PropertyValue]:
-    """The steps' results as the engine takes them: camelCase names; None values left out."""
-    return {camel(k): _wire(v) for k, v in props.items() if v is not None}
+def secret_names(*props: Mapping[str, PropertyValue]) -> frozenset[str]:
+    """The (camelCase) properties that hold a secret anywhere in them, in any of ``props``."""
+    return frozenset(k for p in props for k, v in p.items() if v.contains_secret())
+
+
+def to_wire(props: Mapping[str, Any], secrets: frozenset[str] = frozenset()) -> dict[str, PropertyValue]:
+    """The steps' results as the engine takes them: camelCase names; None values left out; the properties named in
+    ``secrets`` marked secret."""
+    wire = {camel(k): _wire(v) for k, v in props.items() if v is not None}
+    return {k: v.with_secret(True) if k in secrets else v for k, v in wire.items()}
 
 
 def _wire(value: Any) -> PropertyValue:
     if value is None:
         return PropertyValue.null()
     if value == UNKNOWN:
-        return PropertyValue.computed()
+        return PropertyValue(UNKNOWN)
     if isinstance(value, bool) or isinstance(value, str):
         return PropertyValue(value)
     if isinstance(value, (int, float)):

@@ -23,15 +23,16 @@ from pulumi.provider.experimental import provider as p
 
 from .. import _provider, restore, snapshot
 from ..budget import rate_limit
-from ..client import Client
+from ..client import Client, endpoint_problem
 from ..errors import ConfigurationError
 from . import functions
 from ._kinds import KINDS, SNAPSHOT, Kind
 from ._progress import Progress
 from ._schema import SCHEMA_TEXT
-from ._values import camel, camel_names, text, to_plain, to_wire
+from ._values import camel, camel_names, secret_names, text, to_plain, to_wire
 
 CONFIG = ("token", "endpoint", "maxRequestsPerSecond")
+IMPORT_INPUTS = ("serverId", "name", "description")  # what `pulumi import` writes into the program it generates
 _THREADS = 4096  # started only when calls need them: the engine's --parallel is the cap
 
 
@@ -64,12 +65,18 @@ class VpsorgProvider(p.Provider):
         return p.GetSchemaResponse(schema=SCHEMA_TEXT)
 
     async def check_config(self, request: p.CheckRequest) -> p.CheckResponse:
+        """Refuses a bad request budget and an endpoint that holds credentials (or is no URL) before the engine stores
+        anything: the endpoint is never echoed when it holds credentials."""
         failures: list[p.CheckFailure] = []
         rps = text(request.new_inputs.get("maxRequestsPerSecond"))
         try:
             rate_limit(rps)
         except ValueError as e:
             failures.append(p.CheckFailure("maxRequestsPerSecond", str(e)))
+        endpoint = text(request.new_inputs.get("endpoint"))
+        problem = endpoint_problem(endpoint) if endpoint is not None else None
+        if problem:
+            failures.append(p.CheckFailure("endpoint", f"vpsorg:endpoint is not usable: {problem}"))
         return p.CheckResponse(inputs=request.new_inputs, failures=failures)
 
     async def configure(self, request: p.ConfigureRequest) -> p.ConfigureResponse:
@@ -87,7 +94,7 @@ class VpsorgProvider(p.Provider):
         kind = _kind(request.type)
         values, failures = _provider.parse_props(to_plain(request.new_inputs), kind.fields)
         return p.CheckResponse(
-            inputs=to_wire(values),
+            inputs=to_wire(values, secret_names(request.new_inputs)),
             failures=[p.CheckFailure(camel(f.property), camel_names(f.reason, kind.fields)) for f in failures],
         )
 
@@ -120,24 +127,26 @@ class VpsorgProvider(p.Provider):
             on_poll=self._progress.reporter(request.urn, kind.progress),
         )
         outs = {k: v for k, v in result.outs.items() if k not in (snapshot.STACK, restore.RESOURCE)}
-        return p.CreateResponse(resource_id=result.id, properties=to_wire(outs))
+        return p.CreateResponse(resource_id=result.id, properties=to_wire(outs, secret_names(request.properties)))
 
     async def read(self, request: p.ReadRequest) -> p.ReadResponse:
         kind = _kind(request.type)
         if kind.read is None:
             return p.ReadResponse(request.resource_id, request.properties, request.inputs)
-        result = await self._run(
-            request.urn, kind.read, self.client(), request.resource_id, to_plain(request.properties)
-        )
+        props = to_plain(request.properties)
+        if request.type == SNAPSHOT:
+            props[snapshot.STACK] = _stack_of(request.urn)
+        result = await self._run(request.urn, kind.read, self.client(), request.resource_id, props)
         if not result.id:
             return p.ReadResponse("", {}, {})  # gone: the engine drops it from state
-        outs = to_wire(result.outs)
-        inputs = request.inputs or {k: outs[k] for k in ("serverId", "name") if k in outs}  # an import: no inputs
+        outs = to_wire(result.outs, secret_names(request.properties, request.inputs))
+        inputs = request.inputs or {k: outs[k] for k in IMPORT_INPUTS if k in outs}  # an import: no inputs
         return p.ReadResponse(result.id, outs, inputs)
 
     async def update(self, request: p.UpdateRequest) -> p.UpdateResponse:
         kind = _kind(request.type)
-        return p.UpdateResponse(properties=to_wire(kind.update(to_plain(request.olds), to_plain(request.news))))
+        state = kind.update(to_plain(request.olds), to_plain(request.news))
+        return p.UpdateResponse(properties=to_wire(state, secret_names(request.olds, request.news)))
 
     async def delete(self, request: p.DeleteRequest) -> None:
         kind = _kind(request.type)

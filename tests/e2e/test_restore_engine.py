@@ -203,7 +203,7 @@ def test_a_restore_while_someone_elses_is_under_way_fails_clearly_and_sends_noth
     proj = restore_project()
     _restore_of(proj, b, "incident-3")
     failed = proj.up(check=False)
-    assert failed.returncode != 0
+    assert failed.code != 0
     assert "Server 12345 (web-server-01) is restoring" in failed.output and "someone else's restore" in failed.output
     assert "Nothing was sent" in failed.output
     assert len(_restores(live)) == 1 and _safety(live) == []
@@ -216,7 +216,7 @@ def test_at_the_limit_every_snapshot_the_user_made_and_the_target_are_kept(live,
     proj = restore_project()
     _restore_of(proj, target, "incident-4")
     failed = proj.up(check=False)
-    assert failed.returncode != 0 and "already has 5 of its 5 snapshots" in failed.output
+    assert failed.code != 0 and "already has 5 of its 5 snapshots" in failed.output
     assert "`safetySnapshot: false`" in failed.output and "Nothing was sent" in failed.output
     assert {s["id"] for s in live.emu.snapshots()} == {*mine, target} and live.calls("DELETE") == []
     assert _restores(live) == []
