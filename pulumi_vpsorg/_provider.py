@@ -79,6 +79,7 @@ def client_for(token: str | None, endpoint: str | None, max_rps: str | None) -> 
     """The process's one client for this configuration (``VPSORG_TOKEN`` / ``VPSORG_ENDPOINT`` fill what is
     unset): one request budget and one list cache per account and endpoint."""
     from .client import ENDPOINT_ENV, TOKEN_ENV, Client  # not at import: a Pulumi program needs none of it
+    from .errors import PULUMI_TOKEN_HINT
 
     token = token or os.environ.get(TOKEN_ENV)
     endpoint = endpoint or os.environ.get(ENDPOINT_ENV)
@@ -86,7 +87,7 @@ def client_for(token: str | None, endpoint: str | None, max_rps: str | None) -> 
         found = _clients.get((token, endpoint, max_rps))
         if found is None:
             found = _clients[(token, endpoint, max_rps)] = Client(
-                token, endpoint, max_requests_per_second=_rate(max_rps)
+                token, endpoint, max_requests_per_second=_rate(max_rps), token_hint=PULUMI_TOKEN_HINT
             )
         return found
 

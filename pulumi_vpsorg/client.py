@@ -78,15 +78,16 @@ _SERIALS = itertools.count(1)
 _IN_FLIGHT = 8  # requests (and kept-alive connections) at once per client: more gained nothing in a fleet
 
 
-def check_token(token: str | None) -> str:
-    """The token, stripped; a :class:`ConfigurationError` (that never shows it) when it is missing or malformed."""
+def check_token(token: str | None, hint: str = TOKEN_HINT) -> str:
+    """The token, stripped; a :class:`ConfigurationError` (that never shows it) when it is missing or malformed,
+    ending with ``hint``."""
     value = (token or "").strip()
     if not value:
-        raise ConfigurationError(f"No VPS.org API token is configured. {TOKEN_HINT}")
+        raise ConfigurationError(f"No VPS.org API token is configured. {hint}")
     if not _TOKEN.fullmatch(value):
         raise ConfigurationError(
             f"The VPS.org API token holds spaces, control or non-ASCII characters ({len(value)} characters; not "
-            f"shown), so it cannot be the token VPS.org issued: copy it again. {TOKEN_HINT}"
+            f"shown), so it cannot be the token VPS.org issued: copy it again. {hint}"
         )
     return value
 
@@ -239,8 +240,10 @@ class Client:
         max_requests_per_second: float | None = None,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        token_hint: str = TOKEN_HINT,
     ) -> None:
-        self._token = check_token(token or os.environ.get(TOKEN_ENV))
+        self._token = check_token(token or os.environ.get(TOKEN_ENV), token_hint)
+        self._token_hint = token_hint
         self.serial: int = next(_SERIALS)  # names this client's shared lists (an id() can be reused)
         self.endpoint: str = resolve_endpoint(endpoint)
         try:
@@ -581,7 +584,7 @@ class Client:
             method=method,
             path="/" + _short(path),
             body=body,
-            hint=hint,
+            hint=hint or (self._token_hint if status == 401 else None),
             retry_after=_parse_retry_after(resp.headers.get("Retry-After")),
         )
 

@@ -24,10 +24,15 @@ from typing import TYPE_CHECKING, Any, ClassVar
 if TYPE_CHECKING:
     from .models import Server, Snapshot
 
-TOKEN_HINT = (
-    "Check the API token: set VPSORG_TOKEN, or `pulumi config set --secret vpsorg:token <token>` "
-    "for a Pulumi stack, or pass --token to the vpsorg command."
+TOKEN_HINT = "Check the API token: pass it as Client(token=...), or set VPSORG_TOKEN."
+"""What to do about a missing or refused token, in the words of whoever built the client: this one for the library;
+:data:`PULUMI_TOKEN_HINT` and :data:`CLI_TOKEN_HINT` for the resources and the command line (``Client(token_hint=)``).
+"""
+PULUMI_TOKEN_HINT = (
+    "Check the API token: `pulumi config set --secret vpsorg:token <token>` (an explicit provider: its `token` "
+    "input), or set VPSORG_TOKEN where `pulumi` runs."
 )
+CLI_TOKEN_HINT = "Check the API token: set VPSORG_TOKEN, or pass --token."
 
 
 class VpsorgError(Exception):

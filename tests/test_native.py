@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 
 import grpc
@@ -92,6 +95,23 @@ def test_diff_replaces_on_server_or_name_and_restores_delete_first(native):
     assert list(diff.replaces) == [] and diff.changes == diff.DIFF_SOME
     diff = native.diff(RESTORE, {"snapshotId": 801, "triggers": [1]}, {"snapshotId": 801, "triggers": [2]})
     assert list(diff.replaces) == ["triggers"] and diff.deleteBeforeReplace
+
+
+def test_diff_says_which_property_changes_and_how(native):
+    """What previews show: `[diff: ~description]`, a rename as a replacement of `name`."""
+    olds = {"snapshotId": 801, "serverId": 12345, "name": "a", "description": "x"}
+    diff = native.diff(SNAPSHOT, olds, {"serverId": 12345, "name": "b", "description": "y"})
+    assert sorted(diff.diffs) == ["description", "name"]
+    kinds = {k: (v.kind, v.inputDiff) for k, v in diff.detailedDiff.items()}
+    assert kinds == {
+        "name": (proto.PropertyDiff.UPDATE_REPLACE, True),
+        "description": (proto.PropertyDiff.UPDATE, True),
+    }
+    diff = native.diff(SNAPSHOT, {**olds, "description": None}, {"serverId": 12345, "name": "a", "description": "new"})
+    assert {k: v.kind for k, v in diff.detailedDiff.items()} == {"description": proto.PropertyDiff.ADD}
+    diff = native.diff(RESTORE, {"snapshotId": 801, "triggers": [1]}, {"snapshotId": 802, "triggers": [1]})
+    assert {k: v.kind for k, v in diff.detailedDiff.items()} == {"snapshotId": proto.PropertyDiff.UPDATE}
+    assert list(diff.replaces) == []
 
 
 def test_preview_create_sends_nothing(native, api):
@@ -332,3 +352,48 @@ def test_many_creates_run_at_once_not_four_at_a_time(api):
     finally:
         h.close()
     assert len(results) == 24 and len(api.emu.snapshots()) == 24
+
+
+def test_a_missing_token_is_explained_in_pulumi_terms(api):
+    h = NativeHost(env=QUIET)  # no VPSORG_TOKEN in its environment
+    try:
+        h.configure(endpoint=api.endpoint)
+        with pytest.raises(grpc.RpcError) as e:
+            _take(h, serverId=12345, name="n")
+    finally:
+        h.close()
+    message = _error(e)
+    assert "No VPS.org API token is configured" in message and "pulumi config set --secret vpsorg:token" in message
+    assert "--token" not in message and api.emu.requests() == []
+
+
+def test_the_plugin_exits_when_the_process_that_started_it_is_gone(tmp_path):
+    """`pulumi up` killed: the plugin it started must not run on for good."""
+    pid_file = tmp_path / "plugin.pid"
+    starter = (
+        "import subprocess, sys, time\n"
+        f"p = subprocess.Popen([sys.executable, '-m', 'pulumi_vpsorg.native'], stdout=subprocess.PIPE)\n"
+        "p.stdout.readline()\n"
+        f"open({str(pid_file)!r}, 'w').write(str(p.pid))\n"
+        "time.sleep(600)\n"
+    )
+    engine = subprocess.Popen([sys.executable, "-c", starter])
+    deadline = time.monotonic() + 30
+    while not pid_file.exists() or not pid_file.read_text():
+        assert time.monotonic() < deadline and engine.poll() is None, "the plugin did not start"
+        time.sleep(0.05)  # another process's file: no event to wait on
+    plugin = int(pid_file.read_text())
+    engine.kill()
+    engine.wait()
+    deadline = time.monotonic() + 20
+    while _running(plugin):
+        assert time.monotonic() < deadline, "the plugin kept running after its engine was killed"
+        time.sleep(0.1)
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ")[1][0] != "Z"  # a zombie has exited
+    except FileNotFoundError:
+        return False

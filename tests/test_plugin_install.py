@@ -67,3 +67,12 @@ def test_without_pulumi_it_says_how_to_get_it_and_installs_nothing(tmp_path, mon
 def test_a_wrong_pulumi_path_is_named(tmp_path):
     code, _, err = _install(tmp_path, pulumi=str(tmp_path / "nope"))
     assert code == ExitStatus.USAGE and f"--pulumi {tmp_path / 'nope'}: no executable there" in err
+
+
+def test_a_plugin_whose_virtualenv_is_gone_says_to_install_it_again(tmp_path):
+    from pulumi_vpsorg.cli._plugin import write_shim
+
+    shim = write_shim(str(tmp_path), python=str(tmp_path / "moved-venv" / "bin" / "python"))
+    done = subprocess.run([shim, "127.0.0.1:1"], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 1 and done.stdout == ""
+    assert "moved-venv/bin/python is gone" in done.stderr and "run `vpsorg plugin install` again" in done.stderr

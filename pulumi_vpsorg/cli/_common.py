@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..client import Client
+from ..errors import CLI_TOKEN_HINT
 from ..models import Server, Snapshot
 from ._env import DoesNotExist, Environment, NothingSent
 
@@ -17,7 +18,7 @@ def client(args: argparse.Namespace) -> Client:
                 f"--{option} is empty (an unset variable?): give it a value, or leave it out to use "
                 f"$VPSORG_{option.upper()}; nothing was sent"
             )
-    return Client(getattr(args, "token", None), getattr(args, "endpoint", None))
+    return Client(getattr(args, "token", None), getattr(args, "endpoint", None), token_hint=CLI_TOKEN_HINT)
 
 
 def confirm(args: argparse.Namespace, env: Environment, question: str) -> None:

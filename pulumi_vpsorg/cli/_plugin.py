@@ -27,8 +27,16 @@ PLUGIN = "pulumi-resource-vpsorg"
 def write_shim(folder: str, python: str = sys.executable) -> str:
     """The plugin executable in ``folder``: runs ``python -m pulumi_vpsorg.native`` with the engine's arguments."""
     path = os.path.join(folder, PLUGIN)
+    gone = (
+        f"{PLUGIN}: {python} is gone (the virtualenv that \\`vpsorg plugin install\\` ran from was moved or "
+        "deleted): from the virtualenv you use now, run \\`vpsorg plugin install\\` again."
+    )
     with open(path, "w", encoding="utf-8") as f:
-        f.write(f'#!/bin/sh\nexec {shlex.quote(python)} -m pulumi_vpsorg.native "$@"\n')
+        f.write(
+            f"#!/bin/sh\npython={shlex.quote(python)}\n"
+            f'[ -x "$python" ] || {{ echo "{gone}" >&2; exit 1; }}\n'
+            'exec "$python" -m pulumi_vpsorg.native "$@"\n'
+        )
     os.chmod(path, 0o755)
     return path
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -63,7 +64,17 @@ async def serve(provider: VpsorgProvider, args: list[str], engine: str | None) -
     await server.start()
     sys.stdout.write(f"{port}\n")
     sys.stdout.flush()
+    watch = asyncio.create_task(_stop_when_orphaned(server, os.getppid()))
     await server.wait_for_termination()
+    watch.cancel()
+
+
+async def _stop_when_orphaned(server: grpc.aio.Server, parent: int, every: float = 1.0) -> None:
+    """Stop serving once the process that started the plugin (the engine) is gone: a killed ``pulumi up`` must not
+    leave the plugin running for good. On Linux and macOS an orphan is handed to another parent."""
+    while os.getppid() == parent:
+        await asyncio.sleep(every)
+    await server.stop(None)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -107,6 +107,10 @@ class VpsorgProvider(p.Provider):
             changes=bool(replaces or updates),
             replaces=[camel(r) for r in replaces],
             delete_before_replace=kind.delete_before_replace and bool(replaces),
+            diffs=[camel(k) for k in replaces + updates],
+            detailed_diff={
+                camel(k): _property_diff(olds.get(k), news.get(k), replace=k in replaces) for k in replaces + updates
+            },
         )
 
     async def create(self, request: p.CreateRequest) -> p.CreateResponse:
@@ -173,6 +177,18 @@ class VpsorgProvider(p.Provider):
             return p.InvokeResponse(failures=[p.CheckFailure(k, v) for k, v in failures])
         result = await self._run("", function.run, self.client(), args)
         return p.InvokeResponse(return_value=to_wire(result))
+
+
+def _property_diff(old: Any, new: Any, *, replace: bool) -> p.PropertyDiff:
+    """One property's change as previews show it (``[diff: ~description]``, ``+-name``), from the input."""
+    kinds = {
+        (True, False): (p.PropertyDiffKind.ADD_REPLACE, p.PropertyDiffKind.ADD),
+        (False, True): (p.PropertyDiffKind.DELETE_REPLACE, p.PropertyDiffKind.DELETE),
+    }
+    replacing, updating = kinds.get(
+        (old is None, new is None), (p.PropertyDiffKind.UPDATE_REPLACE, p.PropertyDiffKind.UPDATE)
+    )
+    return p.PropertyDiff(replacing if replace else updating, input_diff=True)
 
 
 def _kind(type_: str) -> Kind:
