@@ -7,6 +7,7 @@ provider process only.
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 import importlib.util
@@ -100,16 +101,62 @@ def _rate(value: str | None) -> float | None:
 
 
 def plain_errors(method: F) -> F:
-    """Re-raise our errors without their inner frames: the engine shows the traceback text as the error."""
+    """Our errors as their message: the engine shows what the dynamic provider host sends, which is
+    ``traceback.format_exc()`` of the error, and its first line becomes the resource's row in ``pulumi up``.
+
+    Inside the checked host (``CHECKED_HOSTS``) that traceback is cut to the error's own line by
+    ``sys.tracebacklimit = 0`` while our error travels up to the host's handler (it formats the traceback as soon as
+    our method returns); the limit as it was comes back when the host next calls one of our steps. Elsewhere only
+    our inner frames are left out.
+    """
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        _frames_shown_again()
         try:
             return method(*args, **kwargs)
         except VpsorgError as e:
+            _no_frames_for_the_host()
             raise e.with_traceback(None) from None
 
     wrapper.__name__, wrapper.__doc__ = method.__name__, method.__doc__
     return wrapper  # type: ignore[return-value]
+
+
+_NO_LIMIT = object()
+_limit_before: Any = None  # sys.tracebacklimit before an error of ours cut it (None: not cut)
+
+
+def _no_frames_for_the_host() -> None:
+    global _limit_before
+    if not _in_checked_host():
+        return
+    with _lock:
+        if _limit_before is None:
+            _limit_before = getattr(sys, "tracebacklimit", _NO_LIMIT)
+        sys.tracebacklimit = 0
+
+
+def _frames_shown_again() -> None:
+    global _limit_before
+    with _lock:
+        if _limit_before is None:
+            return
+        if _limit_before is _NO_LIMIT:
+            del sys.tracebacklimit
+        else:
+            sys.tracebacklimit = _limit_before
+        _limit_before = None
+
+
+@functools.cache
+def _in_checked_host() -> bool:
+    main = sys.modules.get("__main__")
+    if getattr(getattr(main, "__spec__", None), "name", None) != "pulumi.dynamic.__main__":
+        return False
+    try:
+        return host_fingerprint() in CHECKED_HOSTS
+    except OSError:
+        return False
 
 
 # ----- inputs ------------------------------------------------------------------------------------------------

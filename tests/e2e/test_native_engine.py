@@ -127,6 +127,39 @@ PROGRAMS: dict[str, dict[str, str]] = {
             export const serverStatus = rollback.serverStatus;
             """,
     },
+    "chained": {
+        "yaml": """
+            config:
+              note: {type: string}
+              rollbackId: {type: string}
+            resources:
+              first:
+                type: vpsorg:index:Snapshot
+                properties: {serverId: 12345, name: chain-first, description: "${note}"}
+              second:
+                type: vpsorg:index:Snapshot
+                properties: {serverId: "${first.serverId}", name: chain-second}
+              rollback:
+                type: vpsorg:index:SnapshotRestore
+                properties:
+                  snapshotId: ${first.snapshotId}
+                  triggers: ["${rollbackId}"]
+            outputs:
+              secondServer: ${second.serverId}
+              restored: ${rollback.restoredSnapshotId}
+            """,
+        "typescript": """
+            const first = new vpsorg.Snapshot("first", {
+                serverId: 12345, name: "chain-first", description: config.requireSecret("note"),
+            });
+            const second = new vpsorg.Snapshot("second", { serverId: first.serverId, name: "chain-second" });
+            const rollback = new vpsorg.SnapshotRestore("rollback", {
+                snapshotId: first.snapshotId, triggers: [config.requireSecret("rollbackId")],
+            });
+            export const secondServer = second.serverId;
+            export const restored = rollback.restoredSnapshotId;
+            """,
+    },
 }
 PATH_WARNING = "from $PATH"
 
@@ -174,6 +207,52 @@ def _completed(live, server_id: int, name: str) -> int:
             return api.create_snapshot(server_id, name).id
     finally:
         live.emu.snapshot_seconds = seconds
+
+
+def test_a_chained_program_with_secret_inputs_previews_runs_and_keeps_its_secrets(live, make_native):
+    """One resource's outputs into another's inputs (unknown in preview), and secrets as inputs."""
+    proj = make_native("chained", endpoint=live.endpoint, token=None)
+    proj.config("note", "the-vault-code-4711", secret=True)
+    proj.config("rollbackId", "rollback-secret-42", secret=True)
+    preview = proj.run("preview")
+    assert "+ 4 to create" in preview.stdout and live.calls() == []  # no token, no API call, no crash on unknowns
+    proj.config("vpsorg:token", TOKEN, secret=True)
+    proj.up()
+    snaps = {s["name"]: s for s in live.emu.snapshots()}
+    assert snaps["chain-second"]["server"]["id"] == 12345 and len(_restores(live)) == 1
+    assert proj.outputs()["restored"] == snaps["chain-first"]["id"]
+    calls = len(live.calls())
+    again = proj.up()
+    assert "4 unchanged" in again.stdout and live.calls("POST")[-1]["path"].endswith("/restore/")
+    assert len(live.calls("POST")) == 4 and len(live.calls()) >= calls
+    state = json.dumps(proj.export())
+    for secret in ("the-vault-code-4711", "rollback-secret-42"):
+        assert secret not in state, [p for p in state.split(",") if secret in p][:3]
+    assert state.count("ciphertext") >= 4  # the config, the inputs and the outputs that held them
+    proj.config("note", "another-vault-code", secret=True)
+    preview = proj.run("preview", "--diff")
+    # the snapshot's description is updated; the restore's snapshotId is unknown until then: an update, never a
+    # replacement (only triggers restore)
+    assert "~ description: [secret] => [secret]" in preview.stdout and "~ 2 to update" in preview.stdout
+    assert "replace" not in preview.stdout and "another-vault-code" not in preview.stdout, preview.stdout
+    proj.up()
+    assert len(_restores(live)) == 1
+    proj.run("destroy", "--yes")
+    left = [s["name"] for s in live.emu.snapshots()]
+    assert "chain-first" not in left and "chain-second" not in left and len(left) == 1  # the safety snapshot stays
+
+
+def _restores(live) -> list[dict]:
+    return [r for r in live.calls("POST") if r["path"].endswith("/restore/")]
+
+
+def test_preview_shows_which_property_changes(live, make_native):
+    proj = make_native("lifecycle", endpoint=live.endpoint)
+    proj.up()
+    proj.config("snapName", "renamed")
+    preview = proj.run("preview", "--diff")
+    assert "+-" in preview.stdout and "name" in preview.stdout and "replace" in preview.stdout, preview.stdout
+    proj.run("destroy", "--yes")
 
 
 def test_preview_up_up_refresh_rotate_destroy(live, make_native):
