@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -314,6 +315,9 @@ def _failure(result) -> str:
     assert "KeyboardInterrupt" not in result.output, result.output
     lines = result.output.strip().splitlines()
     assert len(lines) <= MAX_FAILURE_LINES, f"{len(lines)} lines:\n{result.output}"
+    # the resource's row and its diagnostic say the problem, not "error: Traceback (most recent call last):"
+    assert "Traceback" not in result.output, result.output
+    assert re.search(r"\*\*creating failed\*\*.* error: pulumi_vpsorg\.errors\.\w+: ", result.output), result.output
     return result.output
 
 
