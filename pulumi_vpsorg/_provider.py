@@ -15,8 +15,9 @@ import logging
 import os
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -100,26 +101,96 @@ def _rate(value: str | None) -> float | None:
         raise ConfigurationError(str(e)) from None
 
 
-def plain_errors(method: F) -> F:
-    """Our errors as their message: the engine shows what the dynamic provider host sends, which is
-    ``traceback.format_exc()`` of the error, and its first line becomes the resource's row in ``pulumi up``.
+_current = threading.local()
 
-    Inside the checked host (``CHECKED_HOSTS``) that traceback is cut to the error's own line by
-    ``sys.tracebacklimit = 0`` while our error travels up to the host's handler (it formats the traceback as soon as
-    our method returns); the limit as it was comes back when the host next calls one of our steps. Elsewhere only
-    our inner frames are left out.
+
+def step(line: str | None = None) -> Callable[[F], F]:
+    """A dynamic provider's step, as the user sees it:
+
+    - under the resource: inside Pulumi's dynamic provider host (a checked one, ``CHECKED_HOSTS``) the package's
+      warnings, and with ``line`` (the name of a ``_progress`` line function) a progress line while the step waits
+      (:func:`on_poll` gives the step its reporter), go to the engine's log with the request's URN, as the plugin
+      sends them. The engine's address is the host's command-line argument; the URN is the host's request's.
+    - its errors as their message: the host sends ``traceback.format_exc()`` of an error, whose first line becomes
+      the resource's row in ``pulumi up``; in a checked host ``sys.tracebacklimit = 0`` cuts it to the error's own
+      line while our error travels up to the host's handler (which formats it as soon as our method returns), and
+      the limit as it was comes back on the host's next call into a step. Elsewhere only our own frames are left out.
     """
 
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        _frames_shown_again()
-        try:
-            return method(*args, **kwargs)
-        except VpsorgError as e:
-            _no_frames_for_the_host()
-            raise e.with_traceback(None) from None
+    def decorate(method: F) -> F:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            _frames_shown_again()
+            try:
+                with _under_resource(line):
+                    return method(*args, **kwargs)
+            except VpsorgError as e:
+                _no_frames_for_the_host()
+                raise e.with_traceback(None) from None
 
-    wrapper.__name__, wrapper.__doc__ = method.__name__, method.__doc__
-    return wrapper  # type: ignore[return-value]
+        wrapper.__name__, wrapper.__doc__ = method.__name__, method.__doc__
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def on_poll() -> Callable[[Any, float], None] | None:
+    """The progress reporter of the step running on this thread (None outside a host, or without a line)."""
+    reporter: Callable[[Any, float], None] | None = getattr(_current, "reporter", None)
+    return reporter
+
+
+@contextmanager
+def _under_resource(line: str | None) -> Iterator[None]:
+    progress = _host_progress()
+    urn = _request_urn() if progress is not None else ""
+    if progress is None or not urn:
+        yield
+        return
+    from . import _progress
+
+    previous = getattr(_current, "reporter", None)
+    _current.reporter = progress.reporter(urn, getattr(_progress, line)) if line else None
+    try:
+        with progress.step(urn):
+            yield
+    finally:
+        _current.reporter = previous
+
+
+_progress_made = False
+_progress: Any = None  # _progress.Progress for the engine named on the host's command line
+
+
+def _host_progress() -> Any:
+    """The engine's log as the dynamic provider host may reach it (its address is the host's argument), once per
+    process, with the package's warnings sent there; None outside a checked host or without an address."""
+    global _progress_made, _progress
+    with _lock:
+        if _progress_made:
+            return _progress
+        _progress_made = True
+        engine = next((a for a in sys.argv[1:] if not a.startswith("-")), None)
+        if engine is None or not _in_checked_host():
+            return None
+        from ._progress import Progress, WarningsToEngine
+
+        _progress = Progress(engine)
+        logging.getLogger("pulumi_vpsorg").addHandler(WarningsToEngine(_progress))
+        return _progress
+
+
+def _request_urn() -> str:
+    """The URN of the request the host is serving on this thread: the ``request`` of its gRPC method, a few frames up
+    (the checked host's ``Create(self, request, context)`` and the others call the provider directly)."""
+    frame = sys._getframe(1)
+    for _ in range(12):
+        if frame is None:
+            break
+        urn = getattr(frame.f_locals.get("request"), "urn", None)
+        if isinstance(urn, str) and urn.startswith("urn:pulumi:"):
+            return urn
+        frame = frame.f_back  # type: ignore[assignment]
+    return ""
 
 
 _NO_LIMIT = object()

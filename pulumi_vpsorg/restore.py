@@ -298,13 +298,14 @@ class _RestoreProvider(_provider._Provider):
         updates = _provider.changed(UPDATE_ON_CHANGES, olds, news, same_value)
         return DiffResult(changes=bool(replaces or updates), replaces=replaces, delete_before_replace=bool(replaces))
 
-    @_provider.plain_errors
+    @_provider.step("restore_line")
     def create(self, props: dict[str, Any]) -> CreateResult:
-        return create_step(_provider.client(), props)
+        return create_step(_provider.client(), props, on_poll=_provider.on_poll())
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         return ReadResult(id_, props)
 
+    @_provider.step()
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         return UpdateResult(updated_state(olds, news))
 

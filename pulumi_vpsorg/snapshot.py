@@ -164,11 +164,11 @@ class _SnapshotProvider(_provider._Provider):
         updates = _provider.changed(UPDATE_ON_CHANGES, olds, news, same_value)
         return DiffResult(changes=bool(replaces or updates), replaces=replaces)
 
-    @_provider.plain_errors
+    @_provider.step("snapshot_line")
     def create(self, props: dict[str, Any]) -> CreateResult:
-        return create_step(_provider.client(), props)
+        return create_step(_provider.client(), props, on_poll=_provider.on_poll())
 
-    @_provider.plain_errors
+    @_provider.step()
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         return read_step(_provider.client(), id_, props)
 
@@ -176,9 +176,9 @@ class _SnapshotProvider(_provider._Provider):
         """Record the new ``description`` / ``wait_timeout``: the snapshot itself stays as it is."""
         return UpdateResult(updated_state(olds, news))
 
-    @_provider.plain_errors
+    @_provider.step("snapshot_line")
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        delete_step(_provider.client(), id_, props)
+        delete_step(_provider.client(), id_, props, on_poll=_provider.on_poll())
 
 
 # ----- the steps, shared with the native plugin (pulumi_vpsorg.native) -------------------------------------------

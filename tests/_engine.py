@@ -41,11 +41,12 @@ def plain(s: struct_pb2.Struct) -> dict[str, Any]:
 class ProviderHost:
     """One ``python -m pulumi.dynamic`` process, as the engine starts it for one deployment."""
 
-    def __init__(self, env: dict[str, str] | None = None) -> None:
+    def __init__(self, env: dict[str, str] | None = None, engine: str | None = None) -> None:
+        """``engine``: the engine's address, which the engine passes to the host as its argument."""
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("VPSORG_")}
         full_env.update(env or {})
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "pulumi.dynamic"],
+            [sys.executable, "-m", "pulumi.dynamic", *([engine] if engine else [])],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=full_env,

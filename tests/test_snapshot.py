@@ -445,3 +445,30 @@ def test_a_program_under_mocks_keeps_pythons_sigint_handler():
 
     run_program(lambda: Snapshot("s", server_id=12345, name="n"))
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_long_create_shows_progress_and_warnings_under_the_resource(api, snap_props):
+    """Through Pulumi's own dynamic provider host, as the plugin does: the engine's address is the host's argument."""
+    from _native import FakeEngine
+
+    engine = FakeEngine()
+    h = ProviderHost({"VPSORG_PROGRESS_SECONDS": "0.2", "VPSORG_MAX_RPS": "0"}, engine=engine.address)
+    api.emu.snapshot_seconds = 60.0
+    try:
+        h.configure({"vpsorg:token": TOKEN, "vpsorg:endpoint": api.endpoint})
+        done: list[object] = []
+        creating = threading.Thread(target=lambda: done.append(_create(h, snap_props, server_id=12345, name="long")))
+        creating.start()
+        assert engine.logged.wait(30)
+        api.emu.complete_all()
+        creating.join(60)
+        # adopted from another stack: destroy leaves it, and says so under the resource
+        h.delete(U, "801", snap_props(snapshot_id=801, server_id=12345, name="long", managed_by="p/other"))
+    finally:
+        h.close()
+        engine.close()
+    severity, line, where = engine.logs[0]
+    assert where == U and line.startswith("snapshot 801 'long' is in_progress (")
+    assert any(u == U and m.startswith("snapshot 801 'long' is completed (") for _, m, u in engine.logs)
+    assert any("left in place" in m and u == U for _, m, u in engine.logs)
+    assert done and done[0][1]["status"] == "completed"

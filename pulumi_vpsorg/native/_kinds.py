@@ -7,10 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import restore, snapshot
+from .._progress import restore_line, snapshot_line
 from .._provider import Field
-from ..durations import format_duration
-from ..models import RESTORING, Server
-from ..models import Snapshot as SnapshotModel
 
 
 @dataclass(frozen=True)
@@ -29,29 +27,6 @@ class Kind:
     progress: Callable[[Any, float], tuple[str, bool]]  # a line while a step waits; whether the wait is over
 
 
-def _snapshot_line(snap: SnapshotModel | None, waited: float) -> tuple[str, bool]:
-    if snap is None:
-        return f"waiting for the snapshot ({format_duration(waited)} so far)", False
-    return f"snapshot {snap.id} {snap.name!r} is {snap.status} ({format_duration(waited)} waited)", not (
-        snap.is_in_progress
-    )
-
-
-def _restore_line(seen: Server | SnapshotModel | None, waited: float) -> tuple[str, bool]:
-    """A restore waits for its safety snapshot, then for the server."""
-    if isinstance(seen, SnapshotModel):
-        line, done = _snapshot_line(seen, waited)
-        return f"safety {line}", done
-    return _server_line(seen, waited)
-
-
-def _server_line(server: Server | None, waited: float) -> tuple[str, bool]:
-    if server is None:
-        return f"restore: waiting for the server ({format_duration(waited)} so far)", False
-    done = server.status != RESTORING
-    return f"restore: server {server.id} is {server.status} ({format_duration(waited)} waited)", done
-
-
 SNAPSHOT = "vpsorg:index:Snapshot"
 RESTORE = "vpsorg:index:SnapshotRestore"
 
@@ -66,7 +41,7 @@ KINDS: dict[str, Kind] = {
         read=snapshot.read_step,
         update=snapshot.updated_state,
         delete=snapshot.delete_step,
-        progress=_snapshot_line,
+        progress=snapshot_line,
     ),
     RESTORE: Kind(
         fields=restore.FIELDS,
@@ -78,6 +53,6 @@ KINDS: dict[str, Kind] = {
         read=None,
         update=restore.updated_state,
         delete=None,
-        progress=_restore_line,
+        progress=restore_line,
     ),
 }

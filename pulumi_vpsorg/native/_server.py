@@ -18,9 +18,9 @@ from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
 from pulumi.runtime.proto import provider_pb2_grpc
 
 from .. import restore, snapshot
+from .._progress import Progress, WarningsToEngine
 from .._version import __version__
 from ..errors import VpsorgError
-from ._progress import Progress, WarningsToEngine
 from ._values import camel_names
 from .provider import VpsorgProvider
 

@@ -22,12 +22,12 @@ from typing import Any
 from pulumi.provider.experimental import provider as p
 
 from .. import _provider, restore, snapshot
+from .._progress import Progress
 from ..budget import rate_limit
 from ..client import Client, endpoint_problem
 from ..errors import ConfigurationError
 from . import functions
 from ._kinds import KINDS, SNAPSHOT, Kind
-from ._progress import Progress
 from ._schema import SCHEMA_TEXT
 from ._values import camel, camel_names, secret_names, text, to_plain, to_wire
 

@@ -1,8 +1,9 @@
-"""What the plugin tells the user while it works, through the engine's log with the resource's URN: progress lines
-while a step waits, and the package's warnings (a snapshot left in place, a refresh that could not be sure).
+"""What a step tells the user while it works, through the engine's log with the resource's URN: progress lines
+while a step waits, and the package's warnings (a snapshot left in place, a refresh that could not be sure). Used by
+both front doors: the plugin, and the dynamic provider host (see ``_provider.step``).
 
-The engine's address comes on the plugin's command line; without one (tests driving the plugin directly) nothing is
-sent.
+The engine's address comes on the plugin's (or the host's) command line; without one (tests driving a provider
+directly) nothing is sent.
 """
 
 from __future__ import annotations
@@ -16,6 +17,10 @@ from typing import Any
 
 import grpc
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
+
+from .durations import format_duration
+from .models import RESTORING, Server
+from .models import Snapshot as SnapshotModel
 
 PROGRESS_ENV = "VPSORG_PROGRESS_SECONDS"
 DEFAULT_EVERY = 60.0
@@ -95,3 +100,29 @@ def _every() -> float:
         )
         return DEFAULT_EVERY
     return every
+
+
+# ----- the lines: what a wait shows, and whether the thing waited for is done ---------------------------------
+
+
+def snapshot_line(snap: SnapshotModel | None, waited: float) -> tuple[str, bool]:
+    if snap is None:
+        return f"waiting for the snapshot ({format_duration(waited)} so far)", False
+    return f"snapshot {snap.id} {snap.name!r} is {snap.status} ({format_duration(waited)} waited)", not (
+        snap.is_in_progress
+    )
+
+
+def restore_line(seen: Server | SnapshotModel | None, waited: float) -> tuple[str, bool]:
+    """A restore waits for its safety snapshot, then for the server."""
+    if isinstance(seen, SnapshotModel):
+        line, done = snapshot_line(seen, waited)
+        return f"safety {line}", done
+    return _server_line(seen, waited)
+
+
+def _server_line(server: Server | None, waited: float) -> tuple[str, bool]:
+    if server is None:
+        return f"restore: waiting for the server ({format_duration(waited)} so far)", False
+    done = server.status != RESTORING
+    return f"restore: server {server.id} is {server.status} ({format_duration(waited)} waited)", done
