@@ -97,16 +97,15 @@ def _restore(args: argparse.Namespace, env: Environment, api: Client, snap: Snap
         return _not_again(args, env, snap, earlier)
     after = "A safety snapshot of it is taken first." if args.safety_snapshot else "It cannot be undone."
     confirm(args, env, f"Restore {describe(snap)}? This stops the server and overwrites ALL its data. {after}")
-    if args.safety_snapshot:
-        done = _with_safety_snapshot(args, env, api, snap)
-        if done.outcome is None:
-            return _earlier_run(args, env, snap, done)
-        outcome = done.outcome
-    else:
+    if not args.safety_snapshot:
         outcome = restore_once(api, snap.id, snap.server_id)  # one request at most, never retried
         if outcome.already_restoring:
             return _already_restoring(args, env, snap)
-    return _sent(args, env, api, snap, outcome, done.safety if args.safety_snapshot else None)
+        return _sent(args, env, api, snap, outcome, None)
+    done = _with_safety_snapshot(args, env, api, snap)
+    if done.outcome is None:
+        return _earlier_run(args, env, snap, done)
+    return _sent(args, env, api, snap, done.outcome, done.safety)
 
 
 def _with_safety_snapshot(args: argparse.Namespace, env: Environment, api: Client, snap: Snapshot) -> Restore:

@@ -305,6 +305,16 @@ def test_a_description_change_updates_in_place_and_keeps_the_snapshot(live, make
     assert proj.outputs()["description"] == "the good one"
 
 
+def test_a_long_create_shows_progress_under_the_resource(live, make_project):
+    live.emu.snapshot_seconds = 6.0
+    proj = make_project("snapshot-before-upgrade", endpoint=live.endpoint)
+    result = proj.up(env={"VPSORG_PROGRESS_SECONDS": "1"})
+    rows = [line for line in result.stdout.splitlines() if "vpsorg:Snapshot" in line and "pre-upgrade" in line]
+    assert any("snapshot 801 'pre-upgrade' is in_progress (" in row for row in rows), result.stdout
+    assert any("snapshot 801 'pre-upgrade' is completed (" in row for row in rows), result.stdout
+    proj.run("destroy", "--yes")
+
+
 # ----- what a user reads when `pulumi up` fails -------------------------------------------------------------------
 
 MAX_FAILURE_LINES = 40  # the whole output of a failed `pulumi up` of one snapshot: the problem, briefly
