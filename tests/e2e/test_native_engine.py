@@ -303,6 +303,28 @@ def test_import_of_an_existing_id_and_of_a_missing_one(live, make_native):
     assert len(live.calls("POST")) == 1  # only the one made by hand
 
 
+def test_import_writes_a_program_that_matches_and_keeps_another_stacks_snapshot(live, tmp_path, tools):
+    """The YAML `pulumi import` writes, pasted as the program, previews with no change; a snapshot another stack
+    took (its description says so) is recorded as that stack's, so destroy leaves it."""
+    with Client(TOKEN, live.endpoint) as api:
+        theirs = api.create_snapshot(12345, "theirs", "before the upgrade [pulumi stack: other/dev]").id
+    proj = native_project("imported", str(tmp_path), tools, {"Pulumi.yaml": "name: imported\nruntime: yaml\n"})
+    proj.use_api(live.endpoint)
+    code = os.path.join(proj.dir, "generated.yaml")
+    proj.run("import", "vpsorg:index:Snapshot", "theirs", str(theirs), "--yes", "--protect=false", "--out", code)
+    [imported] = proj.resources(":Snapshot")
+    assert imported["outputs"]["managedBy"] == "other/dev"
+    generated = open(code).read()
+    assert "description: before the upgrade" in generated and "pulumi stack" not in generated, generated
+    with open(os.path.join(proj.dir, "Pulumi.yaml"), "a") as f:
+        f.write(generated)
+    preview = proj.run("preview")
+    assert "unchanged" in preview.stdout and "to update" not in preview.stdout, preview.stdout
+    assert "to create" not in preview.stdout and "to replace" not in preview.stdout, preview.stdout
+    proj.run("destroy", "--yes")
+    assert [s["id"] for s in live.emu.snapshots()] == [theirs]
+
+
 def test_custom_timeouts_bound_a_create_and_the_next_up_adopts(live, make_native):
     live.emu.snapshot_seconds = 600.0
     proj = make_native("timeouts", endpoint=live.endpoint)
