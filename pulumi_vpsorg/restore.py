@@ -37,6 +37,7 @@ from ._program import end_quietly_when_cancelled
 from ._provider import Field
 from .durations import format_duration, parse_duration
 from .errors import VpsorgError
+from .rules import normal_value
 
 if TYPE_CHECKING:  # the steps import the client's modules when they run: a Pulumi program needs none of them
     from .client import Client
@@ -127,18 +128,7 @@ def check_restore_inputs(news: dict[str, Any]) -> tuple[dict[str, Any], list[Any
 def same_value(prop: str, old: Any, new: Any) -> bool:
     if prop == "snapshot_id":
         return _provider.as_int(old) == _provider.as_int(new)
-    return bool(_normal(old or []) == _normal(new or []))
-
-
-def _normal(value: Any) -> Any:
-    """Triggers compare by value: floats that are whole numbers equal ints (numbers arrive as floats)."""
-    if isinstance(value, (list, tuple)):
-        return [_normal(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _normal(v) for k, v in value.items()}
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
+    return bool(normal_value(old or []) == normal_value(new or []))
 
 
 def _restore_once(

@@ -55,3 +55,15 @@ def _show(value: Any) -> str:
         repr(value) if not isinstance(value, int) or value.bit_length() < 200 else f"a {len(str(value))}-digit number"
     )
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def normal_value(value: Any) -> Any:
+    """A value compared or hashed by what it means: whole-number floats as ints (numbers arrive as floats), lists and
+    tuples alike, at any depth."""
+    if isinstance(value, (list, tuple)):
+        return [normal_value(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): normal_value(v) for k, v in value.items()}
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value

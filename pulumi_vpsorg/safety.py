@@ -34,6 +34,7 @@ from .client import Client
 from .errors import NotFoundError, VpsorgError
 from .models import RESTORING, Server, Snapshot
 from .operations import SNAPSHOT_LIMIT, RestoreOutcome, limit_error, restore_once, take_snapshot
+from .rules import normal_value
 
 log: logging.Logger = logging.getLogger("pulumi_vpsorg")
 
@@ -49,19 +50,8 @@ class RestoreRefusedError(VpsorgError):
 def resource_safety_name(resource: str, triggers: Any) -> str:
     """The safety snapshot's name for one ``SnapshotRestore`` (``project/stack/name``) and one value of its
     ``triggers``: the same on every machine and every re-run, a new one for new triggers."""
-    text = json.dumps([resource, _normal(triggers or [])], sort_keys=True, separators=(",", ":"), default=str)
+    text = json.dumps([resource, normal_value(triggers or [])], sort_keys=True, separators=(",", ":"), default=str)
     return f"{SAFETY_PREFIX}{hashlib.sha256(text.encode()).hexdigest()[:20]}"
-
-
-def _normal(value: Any) -> Any:
-    """Whole-number floats as ints (the dynamic door hands numbers over as floats, the plugin too)."""
-    if isinstance(value, (list, tuple)):
-        return [_normal(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _normal(v) for k, v in value.items()}
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
 
 
 def command_safety_name(target_id: int, now: datetime | None = None) -> str:
