@@ -670,8 +670,7 @@ def test_a_rerun_on_another_machine_finds_the_safety_snapshot_and_sends_nothing(
     assert out["outcome"] == "not_sent_again" and out["safety_snapshot"]["name"].startswith("vpsorg-safety-cli-801-")
     assert "may have sent the restore" in again.stderr and "--force" in again.stderr
     assert _restore_posts(api) == ["/api/v1/snapshots/801/restore/"]
-    with api.emu._lock:  # that restore is over
-        api.emu._state.servers[12345].restoring_until = None
+    api.emu.finish_restores()  # that restore is over
     forced = run("snapshots", "restore", "801", "--yes", "--force", "--no-wait")
     assert forced.returncode == 0, forced.stderr
     assert len(_restore_posts(api)) == 2

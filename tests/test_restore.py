@@ -259,9 +259,9 @@ def test_a_rerun_after_an_interrupted_restore_never_sends_it_again(host, own_hos
     props = restore_props(snapshot_id=sid, triggers=["incident-7"], wait=False)
     _, first = host.create(R, host.check(R, {}, props)[0])  # the killed run: its outputs never reach the state
     if restore_over:
-        _end_restores(api)
+        api.emu.finish_restores()
     else:
-        threading.Timer(1.0, _end_restores, [api]).start()  # the re-run waits for that restore
+        threading.Timer(1.0, api.emu.finish_restores).start()  # the re-run waits for that restore
     posts = len(api.emu.requests("POST"))
     _, outs = own_host.create(R, own_host.check(R, {}, {**props, "wait": True})[0])
     assert len(_restores(api)) == 1 and len(api.emu.requests("POST")) == posts  # no restore, no second safety
@@ -273,12 +273,6 @@ def test_a_rerun_after_an_interrupted_restore_never_sends_it_again(host, own_hos
         assert "vpsorg servers get 12345" in msg
     else:
         assert "restoring now" in msg and outs["server_status"] == "active"  # it waited for that restore
-
-
-def _end_restores(api) -> None:
-    with api.emu._lock:
-        for server in api.emu._state.servers.values():
-            server.restoring_until = None
 
 
 def test_new_triggers_restore_again_after_an_earlier_record(host, api, restore_props):

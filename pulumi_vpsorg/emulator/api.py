@@ -153,6 +153,12 @@ class Emulator:
             for snap in self._state.snapshots.values():
                 snap.ready_at = min(snap.ready_at, self.clock())
 
+    def finish_restores(self) -> None:
+        """End every restore under way now (tests of what a run does once a restore is over)."""
+        with self._lock:
+            for server in self._state.servers.values():
+                server.restoring_until = None
+
     def requests(self, method: str | None = None, path: str | None = None) -> list[dict[str, Any]]:
         """The request log, optionally filtered by method and path (without the query)."""
         with self._lock:

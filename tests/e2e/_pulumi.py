@@ -225,6 +225,18 @@ def _pin_virtualenv(path: str) -> None:
         f.write("\n".join(out) + "\n")
 
 
+def completed_snapshot(live: Any, server_id: int, name: str) -> int:
+    """A snapshot taken at once on the live emulator (``live.emu``), as if made by hand before the test: its id."""
+    from pulumi_vpsorg import Client
+
+    seconds, live.emu.snapshot_seconds = live.emu.snapshot_seconds, 0.0
+    try:
+        with Client(TOKEN, live.endpoint) as api:
+            return api.create_snapshot(server_id, name).id
+    finally:
+        live.emu.snapshot_seconds = seconds
+
+
 def kill_tree(pid: int) -> None:
     """SIGSTOP ``pid`` and all its descendants (so none starts another), then SIGKILL them all."""
     tree = [pid]

@@ -12,7 +12,7 @@ import textwrap
 from collections.abc import Callable, Iterator
 
 import pytest
-from _pulumi import REPO, TOKEN, Project, install_plugin, native_project, project
+from _pulumi import REPO, TOKEN, Project, completed_snapshot, install_plugin, native_project, project
 
 from pulumi_vpsorg import Client
 from pulumi_vpsorg.emulator import Emulator, serve
@@ -200,15 +200,6 @@ def make_native(tmp_path, tools: str, language: str) -> Iterator[Callable[..., P
         proj.run("stack", "rm", "--yes", "--force", proj.stack, check=False)
 
 
-def _completed(live, server_id: int, name: str) -> int:
-    seconds, live.emu.snapshot_seconds = live.emu.snapshot_seconds, 0.0
-    try:
-        with Client(TOKEN, live.endpoint) as api:
-            return api.create_snapshot(server_id, name).id
-    finally:
-        live.emu.snapshot_seconds = seconds
-
-
 def test_a_chained_program_with_secret_inputs_previews_runs_and_keeps_its_secrets(live, make_native):
     """One resource's outputs into another's inputs (unknown in preview), and secrets as inputs."""
     proj = make_native("chained", endpoint=live.endpoint, token=None)
@@ -290,7 +281,7 @@ def test_preview_up_up_refresh_rotate_destroy(live, make_native):
 
 def test_import_of_an_existing_id_and_of_a_missing_one(live, make_native):
     proj = make_native("lifecycle", endpoint=live.endpoint)
-    snapshot_id = _completed(live, 12346, "made-by-hand")
+    snapshot_id = completed_snapshot(live, 12346, "made-by-hand")
     proj.run("import", "vpsorg:index:Snapshot", "imported", str(snapshot_id), "--yes")
     [imported] = proj.resources(":Snapshot")
     assert imported["id"] == str(snapshot_id) and imported["outputs"]["name"] == "made-by-hand"
@@ -359,9 +350,9 @@ def test_two_explicit_providers_reach_two_endpoints(live, make_native):
 
 
 def test_a_rollback_picks_its_snapshot_with_get_snapshot_and_restores_once(live, make_native):
-    _completed(live, 12345, "nightly-1")
-    newest = _completed(live, 12345, "nightly-2")
-    _completed(live, 12346, "nightly-9")  # another server's
+    completed_snapshot(live, 12345, "nightly-1")
+    newest = completed_snapshot(live, 12345, "nightly-2")
+    completed_snapshot(live, 12346, "nightly-9")  # another server's
     proj = make_native("rollback", endpoint=live.endpoint)
     proj.config("rollbackId", "r1")
     proj.up()
@@ -404,7 +395,7 @@ def test_readme_programs_run(live, make_native, tmp_path, tools, language):
     assert snap["name"] == "pre-upgrade" and proj.outputs() == {"snapshotId": snap["id"]}
     proj.run("destroy", "--yes")
     if language == "yaml":
-        _completed(live, 12345, "nightly-1")
+        completed_snapshot(live, 12345, "nightly-1")
         rollback = native_project("rollback", str(tmp_path), tools, {"Pulumi.yaml": _readme("yaml", "name: rollback")})
         rollback.use_api(live.endpoint)
         rollback.config("rollbackId", "r1")

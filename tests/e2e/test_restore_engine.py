@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 
 import pytest
-from _pulumi import REPO, TOKEN, VENV, Project, kill_tree, native_project
+from _pulumi import REPO, TOKEN, VENV, Project, completed_snapshot, kill_tree, native_project
 
 from pulumi_vpsorg import Client
 from pulumi_vpsorg.safety import SAFETY_PREFIX
@@ -41,15 +41,6 @@ BY_CONFIG = textwrap.dedent(
       serverStatus: ${rollback.serverStatus}
     """
 )
-
-
-def _completed(live, server_id: int, name: str) -> int:
-    seconds, live.emu.snapshot_seconds = live.emu.snapshot_seconds, 0.0
-    try:
-        with Client(TOKEN, live.endpoint) as api:
-            return api.create_snapshot(server_id, name).id
-    finally:
-        live.emu.snapshot_seconds = seconds
 
 
 def _restores(live) -> list[dict]:
@@ -100,8 +91,8 @@ def _safety_came_first(live) -> None:
 
 
 def test_readme_yaml_rollback_restores_once_per_trigger_as_newer_snapshots_appear(live, tmp_path, tools):
-    _completed(live, 12345, "nightly-1")
-    second = _completed(live, 12345, "nightly-2")
+    completed_snapshot(live, 12345, "nightly-1")
+    second = completed_snapshot(live, 12345, "nightly-2")
     proj = native_project("rollback", str(tmp_path), tools, {"Pulumi.yaml": README_ROLLBACK})
     proj.use_api(live.endpoint)
     proj.config("rollbackId", "incident-1")
@@ -110,7 +101,7 @@ def test_readme_yaml_rollback_restores_once_per_trigger_as_newer_snapshots_appea
     _safety_came_first(live)
     assert _state(proj)["safetySnapshotId"] == _safety(live)[0]["id"]
 
-    third = _completed(live, 12345, "nightly-3")  # tonight's nightly snapshot
+    third = completed_snapshot(live, 12345, "nightly-3")  # tonight's nightly snapshot
     preview = proj.run("preview", "--diff")
     assert "~ 1 to update" in preview.stdout and "replace" not in preview.stdout, preview.stdout
     proj.up()
@@ -132,7 +123,7 @@ def test_readme_yaml_rollback_restores_once_per_trigger_as_newer_snapshots_appea
 
 
 def test_python_a_new_snapshot_id_alone_restores_nothing(live, make_project):
-    first, second = _completed(live, 12345, "a"), _completed(live, 12345, "b")
+    first, second = completed_snapshot(live, 12345, "a"), completed_snapshot(live, 12345, "b")
     proj = make_project("rollback", endpoint=live.endpoint)
     _restore_of(proj, first, "incident-1")
     proj.up()
@@ -162,7 +153,7 @@ KILL_POINTS = ["while the safety snapshot is taken", "right after the restore PO
 
 @pytest.mark.parametrize("point", KILL_POINTS)
 def test_a_kill_then_a_rerun_from_another_machine_restores_exactly_once(live, restore_project, point, tmp_path):
-    target = _completed(live, 12345, "good")
+    target = completed_snapshot(live, 12345, "good")
     live.emu.snapshot_seconds, live.emu.restore_seconds = 3.0, 4.0
     proj = restore_project()
     _restore_of(proj, target, "incident-9")
@@ -174,7 +165,7 @@ def test_a_kill_then_a_rerun_from_another_machine_restores_exactly_once(live, re
     }[point]
     proj.kill_mid_up(when)
     if point == KILL_POINTS[2]:
-        _end_restores(live)  # a real restore takes 5-15 minutes: the re-run comes after it
+        live.emu.finish_restores()  # a real restore takes 5-15 minutes: the re-run comes after it
     proj.run("cancel", "--yes")  # the killed CLI's lock on the stack
     other_machine = {"VPSORG_LOCK_DIR": str(tmp_path / "another-machine")}
     result = proj.up(env=other_machine)
@@ -189,14 +180,8 @@ def test_a_kill_then_a_rerun_from_another_machine_restores_exactly_once(live, re
     assert len(_restores(live)) == 1
 
 
-def _end_restores(live) -> None:
-    with live.emu._lock:
-        for server in live.emu._state.servers.values():
-            server.restoring_until = None
-
-
 def test_a_restore_while_someone_elses_is_under_way_fails_clearly_and_sends_nothing(live, restore_project):
-    a, b = _completed(live, 12345, "a"), _completed(live, 12345, "b")
+    a, b = completed_snapshot(live, 12345, "a"), completed_snapshot(live, 12345, "b")
     live.emu.restore_seconds = 120
     with Client(TOKEN, live.endpoint) as api:
         api.restore_snapshot(a)  # someone else's
@@ -211,8 +196,8 @@ def test_a_restore_while_someone_elses_is_under_way_fails_clearly_and_sends_noth
 
 
 def test_at_the_limit_every_snapshot_the_user_made_and_the_target_are_kept(live, restore_project):
-    mine = [_completed(live, 12345, n) for n in ("a", "b", "c", "d")]
-    target = _completed(live, 12345, "target")
+    mine = [completed_snapshot(live, 12345, n) for n in ("a", "b", "c", "d")]
+    target = completed_snapshot(live, 12345, "target")
     proj = restore_project()
     _restore_of(proj, target, "incident-4")
     failed = proj.up(check=False)
@@ -252,7 +237,7 @@ def _vpsorg(live, *args: str, lock_dir: str) -> subprocess.Popen[str]:
 def test_the_cli_killed_after_the_restore_post_never_restores_twice_and_undo_brings_the_server_back(
     live, tmp_path, sig
 ):
-    target = _completed(live, 12345, "pre-deploy-42")
+    target = completed_snapshot(live, 12345, "pre-deploy-42")
     live.emu.restore_seconds = 4.0
     first = _vpsorg(live, "rollback", "--server", "12345", "--yes", lock_dir=str(tmp_path / "a"))
     limit = time.monotonic() + 60
@@ -264,7 +249,7 @@ def test_the_cli_killed_after_the_restore_post_never_restores_twice_and_undo_bri
     else:
         os.kill(first.pid, sig)
     first.communicate(timeout=30)
-    _end_restores(live)
+    live.emu.finish_restores()
     again = _vpsorg(live, "rollback", "--server", "12345", "--yes", "--json", lock_dir=str(tmp_path / "b"))
     out, err = again.communicate(timeout=120)
     assert again.returncode == 4, err
