@@ -31,14 +31,17 @@ snapshot_id=$(vpsorg snapshots create --server 12345 --name pre-deploy-demo \
 step "2. The deploy went wrong. The snapshots of the server:"
 vpsorg snapshots list --server 12345
 
-step "3. Roll back to the newest completed snapshot (--yes: no terminal in CI)"
+step "3. Roll back to the newest completed snapshot (--yes: no terminal in CI); a safety snapshot comes first"
 vpsorg rollback --server 12345 --yes
 
-step "4. Clean up: delete snapshot $snapshot_id"
-vpsorg snapshots delete "$snapshot_id" --yes
+step "4. Changed your mind? Undo the rollback: restore the safety snapshot (with a safety snapshot of its own)"
+vpsorg rollback --server 12345 --undo --yes
+
+step "5. Clean up: delete every snapshot of the server"
+for id in $(vpsorg snapshots list --server 12345 -q); do vpsorg snapshots delete "$id" --yes; done
 vpsorg snapshots list
 
-step "5. The same with Pulumi"
+step "6. The same with Pulumi"
 if command -v pulumi >/dev/null 2>&1; then
   export PULUMI_BACKEND_URL="file://$work" PULUMI_CONFIG_PASSPHRASE=demo PULUMI_SKIP_UPDATE_CHECK=1
   (

@@ -77,7 +77,8 @@ def cmd_rollback(args: argparse.Namespace, env: Environment) -> int:
             if args.json:
                 env.dump({"dry_run": True, "snapshot": snap.model_dump(mode="json", exclude_unset=True)})
             return ExitStatus.SUCCESS
-        env.say(f"Rolling back server {server.id} ({server.name}) to {describe(snap, server=False)}.")
+        doing = "Undoing the last restore of" if args.undo else "Rolling back"
+        env.say(f"{doing} server {server.id} ({server.name}): restoring {describe(snap, server=False)}.")
         return _restore(args, env, api, snap)
 
 
