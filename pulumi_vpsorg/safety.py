@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -147,7 +148,7 @@ def restore_with_safety_snapshot(
     server_id = target.server_id
     assert server_id is not None  # _target found it in a list of the account: every snapshot there has a server
     server = _server(client, server_id)
-    snaps = listing.server_snapshots(client, server_id)
+    snaps = listing.server_snapshots(client, server_id, since=time.monotonic())  # read now, never a kept one
     found = earlier(snaps)
     if found is not None and found.is_completed:
         return Restore(found, server, None)
@@ -166,11 +167,11 @@ def restore_with_safety_snapshot(
     try:
         outcome = restore_once(client, target_id, server_id)
     except VpsorgError as e:  # provably not sent: the safety snapshot must not stand as a record of a restore
-        raise VpsorgError(f"{e} {_discard(client, safety)}") from None
+        raise VpsorgError(f"{e} {_discard_unless_restoring(client, safety)}") from None
     if outcome.already_restoring:
         raise RestoreRefusedError(
-            f"Server {server_id} started restoring while its safety snapshot was taken: someone else's restore is "
-            f"under way. Nothing was sent. {_discard(client, safety)} Run again once the server is active."
+            f"Server {server_id} started restoring while its safety snapshot was taken: another restore is under "
+            f"way. Nothing was sent. {_discard_unless_restoring(client, safety)}"
         )
     return Restore(safety, server, outcome)
 
@@ -218,6 +219,24 @@ def make_room(client: Client, server_id: int, snaps: Sequence[Snapshot], *, keep
         "deleted safety snapshot %s %r of server %s to make room for a new one", oldest.id, oldest.name, server_id
     )
     return oldest
+
+
+def _discard_unless_restoring(client: Client, safety: Snapshot) -> str:
+    """What becomes of a safety snapshot whose restore was provably not sent: deleted, so that it does not read as a
+    record of one; but kept while the server is restoring, since that restore may be another run's of the same
+    resource and trigger (which took, or adopted, this same safety snapshot) and then it is that run's record."""
+    assert safety.server_id is not None
+    try:
+        server = _server(client, safety.server_id)
+    except VpsorgError:
+        server = None
+    if server is None or server.status == RESTORING:
+        return (
+            f"Its safety snapshot {safety.id} {safety.name!r} is kept: another restore may be under way, and it may be "
+            "that run's record, so the next run will not restore unless `triggers` change (`--force` for vpsorg). "
+            f"Check the server (`vpsorg servers get {safety.server_id}`)."
+        )
+    return _discard(client, safety)
 
 
 def _discard(client: Client, safety: Snapshot) -> str:

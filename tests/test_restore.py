@@ -343,3 +343,29 @@ def test_the_restore_target_is_never_deleted_to_make_room(host, api, restore_pro
         host.create(R, host.check(R, {}, restore_props(snapshot_id=target, triggers=["undo"]))[0])
     assert "already has 5 of its 5 snapshots" in e.value.details()
     assert target in {s["id"] for s in api.emu.snapshots()} and _restores(api) == []
+
+
+def test_a_restore_that_starts_while_the_safety_snapshot_is_taken_keeps_it_and_sends_nothing(host, api, restore_props):
+    """Another restore began meanwhile: perhaps a twin run of this resource and trigger, whose record this safety
+    snapshot then is; so it is kept, and nothing is sent."""
+    a, b = _snapshot(api, name="a"), _snapshot(api, name="b")
+    api.emu.snapshot_seconds, api.emu.restore_seconds = 2.0, 60
+    errors: list[str] = []
+
+    def create() -> None:
+        try:
+            host.create(R, host.check(R, {}, restore_props(snapshot_id=b, triggers=["r1"]))[0])
+        except grpc.RpcError as e:
+            errors.append(e.details())
+
+    creating = threading.Thread(target=create)
+    creating.start()
+    deadline = time.monotonic() + 30
+    while not _safety(api):
+        assert time.monotonic() < deadline, "the safety snapshot was never posted"
+        time.sleep(0.01)  # the provider host is another process: its requests show in the emulator's log
+    api.emu.handle("POST", f"/api/v1/snapshots/{a}/restore/", f"Bearer {TOKEN}", b"")  # another restore starts
+    creating.join(60)
+    assert errors and "started restoring while its safety snapshot was taken" in errors[0]
+    assert "is kept" in errors[0] and "Nothing was sent" in errors[0]
+    assert [r["path"] for r in _restores(api)] == [f"/api/v1/snapshots/{a}/restore/"] and len(_safety(api)) == 1
