@@ -327,7 +327,7 @@ def _failure(result) -> str:
     assert len(lines) <= MAX_FAILURE_LINES, f"{len(lines)} lines:\n{result.output}"
     # the resource's row and its diagnostic say the problem, not "error: Traceback (most recent call last):"
     assert "Traceback" not in result.output, result.output
-    assert re.search(r"\*\*creating failed\*\*.* error: pulumi_vpsorg\.errors\.\w+: ", result.output), result.output
+    assert re.search(r"vpsorg:Snapshot\S* .*error: pulumi_vpsorg\.errors\.\w+: ", result.output), result.output
     return result.output
 
 
