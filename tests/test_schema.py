@@ -13,7 +13,7 @@ import pytest
 from _consts import SHARED, TOKEN
 from _engine import RESTORE_TYPE, SNAPSHOT_TYPE, ProviderHost, urn
 
-from pulumi_vpsorg import restore, snapshot
+from pulumi_vpsorg import __version__, restore, snapshot
 from pulumi_vpsorg.native import provider as native
 from pulumi_vpsorg.native._values import camel
 
@@ -91,3 +91,21 @@ def test_outputs_of_a_real_create_are_the_schema_properties(host, api, snap_prop
         SCHEMA["resources"]["vpsorg:index:SnapshotRestore"]["properties"]
     )
     assert {"snapshot_id", "server_id", "server_name", "server_status", "message", "restored_at"} <= set(outs)
+
+
+def test_the_plugin_and_every_sdk_carry_the_package_version():
+    """Plugin and SDKs in lock-step: the engine looks for the plugin at the version an SDK names."""
+    sdk = os.path.join(os.path.dirname(__file__), "..", "sdk")
+
+    def plugin_json(*path: str) -> str:
+        with open(os.path.join(sdk, *path, "pulumi-plugin.json")) as f:
+            return str(json.load(f)["version"])
+
+    with open(os.path.join(sdk, "nodejs", "package.json")) as f:
+        package = json.load(f)
+    with open(os.path.join(sdk, "python", "setup.py")) as f:
+        setup = f.read()
+    assert SCHEMA["version"] == __version__
+    assert package["version"] == package["pulumi"]["version"] == __version__
+    assert plugin_json("python", "pulumi_vpsorg_native") == plugin_json("go", "vpsorg") == __version__
+    assert f'VERSION = "{__version__}"' in setup
