@@ -1,9 +1,9 @@
 """`pulumi package add <this repository's provider/ folder>`: the source-based plugin, from a fresh PULUMI_HOME with
-no plugin installed, as README's per-language commands say (TypeScript, Go, Python). The Python language host makes the plugin's virtualenv
-(provider/venv) from its requirements, the CLI asks the plugin for its schema, generates an SDK in the program's
-language and links it; then preview, up and destroy under the real engine. YAML cannot (its host, v1.25.0, does
-not implement Link, and starts the Python host with flags that host no longer has): README says so, and a YAML
-program uses `vpsorg plugin install` (tests/e2e/test_native_engine.py)."""
+no plugin installed, as README's per-language commands say (TypeScript, Go, Python). The Python language host makes
+the plugin's virtualenv (provider/venv) from its requirements, the CLI asks the plugin for its schema, generates an
+SDK in the program's language and links it; then preview, up and destroy under the real engine. YAML cannot (its
+host, v1.25.0, does not implement Link, and starts the Python host with flags that host no longer has): README says
+so, and a YAML program uses `vpsorg plugin install` (tests/e2e/test_native_engine.py)."""
 
 from __future__ import annotations
 
