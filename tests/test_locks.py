@@ -84,3 +84,17 @@ def test_a_private_folder_is_used(tmp_path, monkeypatch):
     folder.mkdir(mode=0o700)
     monkeypatch.setenv(_locks.LOCK_DIR_ENV, str(folder))
     assert _locks.lock_folder() == str(folder)
+
+
+def test_a_list_read_before_another_process_released_the_lock_never_judges_the_look_up(api):
+    """Two processes on one machine (two clients, each with its own kept lists; one lock folder): the second to take
+    a name must not judge by a list it read before the first posted that name and released the lock, even a list
+    young enough to serve otherwise. Without the release time, it posts a second snapshot."""
+    emu, first = api
+    second = Client(TOKEN, "http://127.0.0.1:1/api/v1", transport=emu.transport(), sleep=lambda _: None)
+    from pulumi_vpsorg import listing
+
+    assert listing.server_snapshots(second, 12345) == []  # the second process's list, kept (a second old at most)
+    take_snapshot(first, 12345, "pre-deploy", wait=False)  # the first process posts, then releases the lock
+    snap, adopted = take_snapshot(second, 12345, "pre-deploy", wait=False)
+    assert adopted and len(emu.requests("POST")) == 1 and len(emu.snapshots()) == 1
