@@ -277,12 +277,14 @@ def updated_state(olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
 class _RestoreProvider(_provider._Provider):
     """The dynamic provider behind :class:`SnapshotRestore` (module-level, so it pickles by reference)."""
 
+    @_provider.step()
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs, failures = check_restore_inputs(news)
         if isinstance(news.get(RESOURCE), str):
             inputs[RESOURCE] = news[RESOURCE]
         return CheckResult(inputs, failures)
 
+    @_provider.step()
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         replaces = _provider.changed(REPLACE_ON_CHANGES, olds, news, same_value)
         updates = _provider.changed(UPDATE_ON_CHANGES, olds, news, same_value)
@@ -292,6 +294,7 @@ class _RestoreProvider(_provider._Provider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         return create_step(_provider.client(), props, on_poll=_provider.on_poll())
 
+    @_provider.step()
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         return ReadResult(id_, props)
 
@@ -299,6 +302,7 @@ class _RestoreProvider(_provider._Provider):
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         return UpdateResult(updated_state(olds, news))
 
+    @_provider.step()
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
         return None
 

@@ -153,12 +153,14 @@ def _outputs(
 class _SnapshotProvider(_provider._Provider):
     """The dynamic provider behind :class:`Snapshot` (module-level, so it pickles by reference)."""
 
+    @_provider.step()
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs, failures = check_snapshot_inputs(news)
         if isinstance(news.get(STACK), str):
             inputs[STACK] = news[STACK]
         return CheckResult(inputs, failures)
 
+    @_provider.step()
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         replaces = _provider.changed(REPLACE_ON_CHANGES, olds, news, same_value)
         updates = _provider.changed(UPDATE_ON_CHANGES, olds, news, same_value)
@@ -172,6 +174,7 @@ class _SnapshotProvider(_provider._Provider):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         return read_step(_provider.client(), id_, props)
 
+    @_provider.step()
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Record the new ``description`` / ``wait_timeout``: the snapshot itself stays as it is."""
         return UpdateResult(updated_state(olds, news))
