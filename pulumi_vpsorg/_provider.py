@@ -165,6 +165,8 @@ def _host_progress() -> Any:
     """The engine's log as the dynamic provider host may reach it (its address is the host's argument), once per
     process, with the package's warnings sent there; None outside a checked host or without an address."""
     global _progress_made, _progress
+    if _progress_made:  # the common case, without the lock
+        return _progress
     with _lock:
         if _progress_made:
             return _progress
@@ -209,6 +211,8 @@ def _no_frames_for_the_host() -> None:
 
 def _frames_shown_again() -> None:
     global _limit_before
+    if _limit_before is None:  # the common case, without the lock
+        return
     with _lock:
         if _limit_before is None:
             return
