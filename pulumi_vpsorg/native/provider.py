@@ -143,7 +143,8 @@ class VpsorgProvider(p.Provider):
         result = await self._run(request.urn, kind.read, self.client(), request.resource_id, props)
         if not result.id:
             return p.ReadResponse("", {}, {})  # gone: the engine drops it from state
-        outs = to_wire(result.outs, secret_names(request.properties, request.inputs))
+        kept = {k: v for k, v in result.outs.items() if k != snapshot.STACK}  # the state as recorded may come back
+        outs = to_wire(kept, secret_names(request.properties, request.inputs))
         inputs = request.inputs or {k: outs[k] for k in IMPORT_INPUTS if k in outs}  # an import: no inputs
         return p.ReadResponse(result.id, outs, inputs)
 
