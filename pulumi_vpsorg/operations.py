@@ -138,12 +138,14 @@ def take_snapshot(
             if not wait:
                 return snap, adopted
             posted = time.monotonic()
-            snap = _wait_or_clean_up(client, snap, _left(timeout), poll_interval, on_poll)
+            snap = _wait_or_clean_up(client, snap, time_left(timeout), poll_interval, on_poll)
         # One list of the server after this process's other snapshots of it are done serves all their checks: wait
         # for them at most a fifth of the time this one took.
         seen = time.monotonic()
-        snaps = listing.list_after_completion(client, snap, seen, others_for=min(_left(timeout), 0.2 * (seen - posted)))
-        return _reconcile(client, snap, adopted, snaps, _left(timeout), poll_interval)
+        snaps = listing.list_after_completion(
+            client, snap, seen, others_for=min(time_left(timeout), 0.2 * (seen - posted))
+        )
+        return _reconcile(client, snap, adopted, snaps, time_left(timeout), poll_interval)
 
 
 def _look_then_post(
@@ -197,7 +199,8 @@ def _delete_duplicate(client: Client, dup: Snapshot, kept: Snapshot) -> None:
         ) from None
 
 
-def _left(timeout: float) -> float:
+def time_left(timeout: float) -> float:
+    """Seconds left before this thread's deadline (at least a millisecond), or ``timeout`` without one."""
     left = thread_time_left()
     return max(0.001, left) if left is not None else timeout
 
@@ -327,7 +330,7 @@ def _delete(
         # and a 404 says it is gone
         if snap is not None and snap.is_in_progress:
             try:
-                wait_for_snapshot(client, snap, timeout=_left(timeout), on_poll=on_poll)
+                wait_for_snapshot(client, snap, timeout=time_left(timeout), on_poll=on_poll)
             except SnapshotFailedError:
                 pass  # a failed snapshot is deleted all the same
     try:
@@ -376,4 +379,9 @@ def _server_of(client: Client, snapshot_id: int, server_id: int | None) -> Serve
         server_id = snap.server_id if snap is not None else None
     if server_id is None:
         return None  # a walk of the account may miss it: the API itself says whether it exists
+    return server_by_id(client, server_id)
+
+
+def server_by_id(client: Client, server_id: int) -> Server | None:
+    """Server ``server_id`` as the servers list shows it now (None when it is not listed)."""
     return next((x for x in client.list_servers() if x.id == server_id), None)

@@ -30,11 +30,18 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from . import listing
-from ._deadline import thread_time_left
 from .client import Client
 from .errors import NotFoundError, VpsorgError
 from .models import RESTORING, Server, Snapshot
-from .operations import SNAPSHOT_LIMIT, RestoreOutcome, limit_error, restore_once, take_snapshot
+from .operations import (
+    SNAPSHOT_LIMIT,
+    RestoreOutcome,
+    limit_error,
+    restore_once,
+    server_by_id,
+    take_snapshot,
+    time_left,
+)
 from .rules import normal_value
 
 log: logging.Logger = logging.getLogger("pulumi_vpsorg")
@@ -147,7 +154,7 @@ def restore_with_safety_snapshot(
     target = _target(client, target_id)
     server_id = target.server_id
     assert server_id is not None  # _target found it in a list of the account: every snapshot there has a server
-    server = _server(client, server_id)
+    server = server_by_id(client, server_id)
     snaps = listing.server_snapshots(client, server_id, since=time.monotonic())  # read now, never a kept one
     found = earlier(snaps)
     if found is not None and found.is_completed:
@@ -162,7 +169,7 @@ def restore_with_safety_snapshot(
     if found is None and len(snaps) >= SNAPSHOT_LIMIT:
         make_room(client, server_id, snaps, keep=target)
     safety, _ = take_snapshot(
-        client, server_id, found.name if found else name, description, timeout=_left(), on_poll=on_poll
+        client, server_id, found.name if found else name, description, timeout=time_left(3600.0), on_poll=on_poll
     )
     try:
         outcome = restore_once(client, target_id, server_id)
@@ -195,10 +202,6 @@ def _target(client: Client, target_id: int) -> Snapshot:
     return target
 
 
-def _server(client: Client, server_id: int) -> Server | None:
-    return next((s for s in client.list_servers() if s.id == server_id), None)
-
-
 def make_room(client: Client, server_id: int, snaps: Sequence[Snapshot], *, keep: Snapshot) -> Snapshot:
     """Delete the oldest completed safety snapshot of the server (never ``keep``) to make room for one more;
     :class:`~pulumi_vpsorg.errors.SnapshotLimitError` naming the snapshots when there is none."""
@@ -227,7 +230,7 @@ def _discard_unless_restoring(client: Client, safety: Snapshot) -> str:
     resource and trigger (which took, or adopted, this same safety snapshot) and then it is that run's record."""
     assert safety.server_id is not None
     try:
-        server = _server(client, safety.server_id)
+        server = server_by_id(client, safety.server_id)
     except VpsorgError:
         server = None
     if server is None or server.status == RESTORING:
@@ -252,8 +255,3 @@ def _discard(client: Client, safety: Snapshot) -> str:
             "sign that the restore was sent."
         )
     return f"Its safety snapshot {safety.id} was deleted (the server did not change)."
-
-
-def _left() -> float:
-    left = thread_time_left()
-    return max(0.001, left) if left is not None else 3600.0

@@ -135,12 +135,14 @@ def _outputs(
     snap: SnapshotModel, props: dict[str, Any], adopted: bool, managed_by: str | None = None
 ) -> dict[str, Any]:
     """State: what the API says, with the user's own inputs kept as given (the API has no update)."""
+    from .operations import without_owner
+
     return {
         "snapshot_id": snap.id,
         "server_id": snap.server_id if snap.server_id is not None else _provider.as_int(props.get("server_id")),
         "server_name": snap.server.name if snap.server else None,
         "name": props.get("name") or snap.name,
-        "description": props["description"] if "description" in props else _without_owner(snap.description),
+        "description": props["description"] if "description" in props else without_owner(snap.description),
         "status": snap.status,
         "size_mb": snap.size_mb,
         "created_at": snap.created_at,
@@ -261,12 +263,6 @@ def read_step(api: Client, id_: str, props: dict[str, Any]) -> ReadResult:
     if not managed:  # an import or `get`: whose it is, and the description as its maker wrote it
         props = {**props, **_as_found(found, props.get(STACK) if isinstance(props.get(STACK), str) else None)}
     return ReadResult(str(found.id), _outputs(found, props, adopted=False))
-
-
-def _without_owner(description: str | None) -> str | None:
-    from .operations import without_owner
-
-    return without_owner(description)
 
 
 def _listed_elsewhere(api: Client, snapshot_id: int) -> SnapshotModel | None:
