@@ -35,17 +35,16 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
+    from ._resources import Snapshot, SnapshotArgs, SnapshotRestore, SnapshotRestoreArgs
     from .client import DEFAULT_ENDPOINT, Client
     from .models import RestoreResponse, Server, SnapshotCreated
     from .models import Snapshot as SnapshotInfo
-    from .restore import SnapshotRestore, SnapshotRestoreArgs
-    from .snapshot import Snapshot, SnapshotArgs
 
 _LAZY = {  # name -> (module, its name there)
-    "Snapshot": ("snapshot", "Snapshot"),
-    "SnapshotArgs": ("snapshot", "SnapshotArgs"),
-    "SnapshotRestore": ("restore", "SnapshotRestore"),
-    "SnapshotRestoreArgs": ("restore", "SnapshotRestoreArgs"),
+    "Snapshot": ("_resources", "Snapshot"),
+    "SnapshotArgs": ("_resources", "SnapshotArgs"),
+    "SnapshotRestore": ("_resources", "SnapshotRestore"),
+    "SnapshotRestoreArgs": ("_resources", "SnapshotRestoreArgs"),
     "Client": ("client", "Client"),
     "DEFAULT_ENDPOINT": ("client", "DEFAULT_ENDPOINT"),
     "RestoreResponse": ("models", "RestoreResponse"),

@@ -15,20 +15,19 @@ import logging
 import os
 import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pulumi.dynamic import CheckFailure, ConfigureRequest, ResourceProvider
-from pulumi.output import Unknown
-from pulumi.runtime.rpc import UNKNOWN as UNKNOWN_WIRE
+from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, DiffResult, ResourceProvider
 
+from . import spec
 from .budget import rate_limit
-from .durations import parse_duration
 from .errors import ConfigurationError, VpsorgError
 from .rules import positive_int as positive_int
+from .spec import as_int as as_int
+from .spec import is_unknown as is_unknown
 
 if TYPE_CHECKING:
     from .client import Client
@@ -237,107 +236,23 @@ def _in_checked_host() -> bool:
 # ----- inputs ------------------------------------------------------------------------------------------------
 
 
-def is_unknown(value: Any) -> bool:
-    """A preview value not known yet (``pulumi.output.Unknown``, or its wire form)."""
-    return isinstance(value, Unknown) or value == UNKNOWN_WIRE
+def check(declared: spec.Resource, news: dict[str, Any], added: str) -> CheckResult:
+    """``check`` by the spec's rules, keeping the property the front door ``added`` (where it is declared)."""
+    inputs, failures = spec.check(news, declared.inputs)
+    if isinstance(news.get(added), str):
+        inputs[added] = news[added]
+    return CheckResult(inputs, [CheckFailure(prop, reason) for prop, reason in failures])
 
 
-Parse = Callable[[Any], tuple[Any, str | None]]
-"""A property's parser: its value normalised, and why it is refused (None when it is fine)."""
-
-
-@dataclass(frozen=True)
-class Field:
-    """How one input property is checked: its parser, and for a required one what to tell a user who left it out."""
-
-    parse: Parse
-    required: str | None = None
-
-
-def parse_props(props: dict[str, Any], fields: dict[str, Field]) -> tuple[dict[str, Any], list[CheckFailure]]:
-    """The one parse of a resource's properties, for ``check`` and for every later step.
-
-    Returns the known, normalised values of ``fields`` (unknown preview values pass through unchecked) and a
-    failure per bad property, naming it and the rule.
-    """
-    values: dict[str, Any] = {}
-    failures: list[CheckFailure] = []
-    for prop, spec in fields.items():
-        value = props.get(prop)
-        if value is None:
-            if spec.required:
-                failures.append(CheckFailure(prop, f"{prop} is required: {spec.required}"))
-            continue
-        if is_unknown(value):
-            values[prop] = value
-            continue
-        normal, reason = spec.parse(value)
-        if reason:
-            failures.append(CheckFailure(prop, reason))
-        else:
-            values[prop] = normal
-    return values, failures
-
-
-def parsed(props: dict[str, Any], fields: dict[str, Field]) -> dict[str, Any]:
-    """:func:`parse_props` after ``check`` passed: a failure now is a bug or a hand-edited state, said plainly."""
-    values, failures = parse_props(props, fields)
-    if failures:
-        raise VpsorgError("; ".join(f.reason for f in failures) + ". Fix the program's inputs and run again.")
-    return values
-
-
-def of_type(prop: str, kind: type | tuple[type, ...], what: str) -> Parse:
-    def parse(value: Any) -> tuple[Any, str | None]:
-        if isinstance(value, kind):
-            return value, None
-        return None, f"{prop} must be {what}, got {type(value).__name__} {repr(value)[:60]}"
-
-    return parse
-
-
-def duration(prop: str) -> Parse:
-    """Kept as given (state shows what the user wrote), checked as a duration."""
-
-    def parse(value: Any) -> tuple[Any, str | None]:
-        try:
-            parse_duration(value)
-        except ValueError as e:
-            return None, f"{prop} {e}"
-        return value, None
-
-    return parse
-
-
-def positive(prop: str, what: str) -> Parse:
-    return lambda value: positive_int(prop, value, what)
-
-
-def resource_props(
-    kind: str, args: Any, kwargs: dict[str, Any], inputs: Sequence[str], outputs: Sequence[str]
-) -> dict[str, Any]:
-    """A resource's properties from its ``Args`` object or its keyword inputs (outputs start as None)."""
-    unknown = set(kwargs) - set(inputs)
-    if unknown:
-        raise TypeError(f"{kind}() got unexpected keyword arguments: {', '.join(sorted(unknown))}")
-    given = {**({k: getattr(args, k) for k in inputs} if args is not None else {}), **kwargs}
-    props: dict[str, Any] = {k: None for k in outputs}
-    props.update({k: given.get(k) for k in inputs})
-    return props
-
-
-def changed(
-    props: Sequence[str], olds: dict[str, Any], news: dict[str, Any], same: Callable[[str, Any, Any], bool]
-) -> list[str]:
-    """The properties of ``props`` that differ between state and new inputs; an unknown value may differ."""
-    return [p for p in props if is_unknown(news.get(p)) or not same(p, olds.get(p), news.get(p))]
-
-
-def as_int(value: Any) -> int | None:
-    """An id from state or checked inputs (float, int or digit string) as int."""
-    if value is None or value == "" or is_unknown(value):
-        return None
-    return int(float(value))
+def diff(declared: spec.Resource, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+    """``diff`` by the spec: which inputs replace and which update in place."""
+    replaces = spec.changed(declared, "replace", olds, news)
+    updates = spec.changed(declared, "update", olds, news)
+    return DiffResult(
+        changes=bool(replaces or updates),
+        replaces=replaces,
+        delete_before_replace=declared.delete_before_replace and bool(replaces),
+    )
 
 
 # ----- the host's thread pool ----------------------------------------------------------------------------------

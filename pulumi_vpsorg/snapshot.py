@@ -1,18 +1,5 @@
-"""The ``Snapshot`` resource: a VPS.org server snapshot managed by Pulumi.
-
-What each step does:
-
-- **preview / check / diff**: validate inputs offline; no token, no network. ``server_id`` and ``name`` replace
-  the snapshot; a new ``description`` is recorded in state only (the API cannot change a snapshot, and a new one
-  would hold the server as it is now, not as it was); ``wait_timeout`` alone changes nothing.
-- **create**: list the server's snapshots; adopt one with the same name (``adopted`` is true) or fail at the
-  5-per-server limit naming those that exist; else ``POST /snapshots/`` and wait until ``completed``, then make
-  sure no other process made one of the same name (the lowest id survives; see ``operations``).
-- **update**: records a new ``description``; sends nothing.
-- **read** (refresh): list and find the id; dropped from state only when a complete list lacks it (an incomplete
-  one keeps the state as it was, with a warning). ``Snapshot.get`` of an id that does not exist fails, naming it.
-- **delete**: ``DELETE /snapshots/{id}/`` (waiting first if it is still being created); already gone is fine. A
-  snapshot adopted from another stack (``managed_by``) is left in place: that stack deletes it.
+"""The ``Snapshot`` resource's steps and its dynamic provider. Its properties, rules and lifecycle are declared in
+:mod:`pulumi_vpsorg.spec` (``SNAPSHOT``); the class Python programs use is generated from it (``_resources.py``).
 
 A snapshot this provider takes carries the taking stack in the description VPS.org keeps
 (``... [pulumi stack: organization/project/stack]``): that is how adoption tells another stack's snapshot from
@@ -24,17 +11,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
-from . import _provider
-from ._program import end_quietly_when_cancelled
-from ._provider import Field
+from . import _provider, spec
 from .durations import parse_duration
 from .errors import NotFoundError, SnapshotLimitError, VpsorgError, WaitTimeoutError
-from .rules import snapshot_name_problem
+from .spec import Done, Spell, snake
 
 if TYPE_CHECKING:  # the steps import the client's modules when they run: a Pulumi program needs none of them
     from .client import Client
@@ -42,60 +27,22 @@ if TYPE_CHECKING:  # the steps import the client's modules when they run: a Pulu
 
 DEFAULT_WAIT_TIMEOUT = 3600.0
 log: logging.Logger = logging.getLogger("pulumi_vpsorg")
-
-FIELDS: dict[str, Field] = {
-    "server_id": Field(
-        _provider.positive("server_id", "a server id"), required="the id of the server to snapshot, such as 12345"
-    ),
-    "name": Field(
-        lambda v: (v, snapshot_name_problem(v)),
-        required="letters, digits, hyphens and underscores, such as 'pre-upgrade'",
-    ),
-    "description": Field(_provider.of_type("description", str, "a string")),
-    "wait_timeout": Field(_provider.duration("wait_timeout")),
-}
-INPUTS = tuple(FIELDS)
-REQUIRED = tuple(k for k, f in FIELDS.items() if f.required)
-REPLACE_ON_CHANGES = ("server_id", "name")
-UPDATE_ON_CHANGES = ("description",)
-OUTPUTS = (
-    "snapshot_id",
-    "server_id",
-    "server_name",
-    "name",
-    "description",
-    "status",
-    "size_mb",
-    "created_at",
-    "wait_timeout",
-    "adopted",
-    "managed_by",
-)
-STACK = "stack"  # a property the program adds: the stack declaring the resource (organization/project/stack)
+DECLARED = spec.SNAPSHOT
+STACK = "stack"  # a property the front door adds: the stack declaring the resource (organization/project/stack)
 
 
-@dataclass(frozen=True)
-class SnapshotArgs:
-    """The inputs of a :class:`Snapshot`.
+def declared_at(_resource_name: str) -> dict[str, Any]:
+    """What the Python front door adds to a new resource's properties: the stack declaring it."""
+    return {STACK: f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"}
 
-    Attributes:
-        server_id: the VPS.org server to snapshot. Stop it first for a consistent filesystem.
-        name: the snapshot's name: letters, digits, hyphens and underscores, at most 255. With ``server_id`` it is
-            the snapshot's identity: a change takes a new snapshot.
-        description: free text shown in the VPS.org panel, sent when the snapshot is taken; a later change is
-            recorded in state only.
-        wait_timeout: how long create waits for ``completed``: seconds, or "90s", "20m", "1h30m" (default 1h).
-    """
 
-    server_id: pulumi.Input[int]
-    name: pulumi.Input[str]
-    description: pulumi.Input[str] | None = None
-    wait_timeout: pulumi.Input[str | float] | None = None
+def provider() -> _SnapshotProvider:
+    return _SnapshotProvider()
 
 
 @dataclass(frozen=True)
 class _Inputs:
-    """A Snapshot's properties (inputs or state) as the steps after ``check`` use them: parsed by ``FIELDS``."""
+    """A Snapshot's properties (inputs or state) as the steps after ``check`` use them: parsed by the spec's rules."""
 
     server_id: int | None
     name: str | None
@@ -103,32 +50,14 @@ class _Inputs:
     timeout: float
 
     @classmethod
-    def of(cls, props: dict[str, Any]) -> _Inputs:
-        values = _provider.parsed({k: v for k, v in props.items() if k in FIELDS}, _optional(FIELDS))
+    def of(cls, props: dict[str, Any], spell: Spell = snake) -> _Inputs:
+        values = spec.parsed(props, DECLARED.inputs, spell, optional=True)  # state read back may lack inputs
         return cls(
             server_id=values.get("server_id"),
             name=values.get("name"),
             description=values.get("description"),
             timeout=parse_duration(values.get("wait_timeout") or DEFAULT_WAIT_TIMEOUT),
         )
-
-
-def _optional(table: dict[str, Field]) -> dict[str, Field]:
-    """State read back (refresh, delete, ``Snapshot.get``) may lack what inputs require."""
-    return {k: Field(f.parse) for k, f in table.items()}
-
-
-def check_snapshot_inputs(news: dict[str, Any]) -> tuple[dict[str, Any], list[Any]]:
-    """Validate and normalise ``Snapshot`` inputs offline; returns ``(inputs, failures)``."""
-    return _provider.parse_props(news, FIELDS)
-
-
-def same_value(prop: str, old: Any, new: Any) -> bool:
-    if prop == "server_id":
-        return _provider.as_int(old) == _provider.as_int(new)
-    if prop == "description":
-        return bool((old or "") == (new or ""))
-    return bool(old == new)
 
 
 def _outputs(
@@ -157,24 +86,19 @@ class _SnapshotProvider(_provider._Provider):
 
     @_provider.step()
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        inputs, failures = check_snapshot_inputs(news)
-        if isinstance(news.get(STACK), str):
-            inputs[STACK] = news[STACK]
-        return CheckResult(inputs, failures)
+        return _provider.check(DECLARED, news, STACK)
 
     @_provider.step()
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        replaces = _provider.changed(REPLACE_ON_CHANGES, olds, news, same_value)
-        updates = _provider.changed(UPDATE_ON_CHANGES, olds, news, same_value)
-        return DiffResult(changes=bool(replaces or updates), replaces=replaces)
+        return _provider.diff(DECLARED, olds, news)
 
     @_provider.step("snapshot_line")
     def create(self, props: dict[str, Any]) -> CreateResult:
-        return create_step(_provider.client(), props, on_poll=_provider.on_poll())
+        return CreateResult(*create_step(_provider.client(), props, on_poll=_provider.on_poll()))
 
     @_provider.step()
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        return read_step(_provider.client(), id_, props)
+        return ReadResult(*read_step(_provider.client(), id_, props))
 
     @_provider.step()
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
@@ -195,11 +119,13 @@ def create_step(
     *,
     timeout: float | None = None,
     on_poll: Callable[[SnapshotModel, float], None] | None = None,
-) -> CreateResult:
-    """Take (or adopt) the snapshot; ``timeout`` (the engine's customTimeouts) overrides ``wait_timeout``."""
+    spell: Spell = snake,
+) -> Done:
+    """Take (or adopt) the snapshot; ``timeout`` (the engine's customTimeouts) overrides ``wait_timeout``; ``spell``
+    names properties in messages as the front door's users write them."""
     from .operations import owner_of, same_stack, take_snapshot
 
-    args = _Inputs.of(props)
+    args = _Inputs.of(props, spell)
     assert args.server_id is not None and args.name is not None  # required: check refused it otherwise
     stack = props.get(STACK) if isinstance(props.get(STACK), str) else None
     limit = timeout or args.timeout
@@ -215,22 +141,22 @@ def create_step(
     except WaitTimeoutError as e:
         raise WaitTimeoutError(
             f"{e} It goes on, but is not recorded in this stack: the next `pulumi up` adopts "
-            f"snapshot {args.name!r} by name and keeps waiting (if this happens often, raise wait_timeout, or with the "
-            "plugin customTimeouts.create).",
+            f"snapshot {args.name!r} by name and keeps waiting (if this happens often, raise "
+            f"{spell('wait_timeout')}, or with the plugin customTimeouts.create).",
             e.last_seen,
         ) from None
     owner = owner_of(snap)
     managed_by = owner if adopted and owner is not None and not same_stack(owner, stack) else None
-    return CreateResult(str(snap.id), _outputs(snap, props, adopted, managed_by))
+    return Done(str(snap.id), _outputs(snap, props, adopted, managed_by))
 
 
-def read_step(api: Client, id_: str, props: dict[str, Any]) -> ReadResult:
+def read_step(api: Client, id_: str, props: dict[str, Any], spell: Spell = snake) -> Done:
     """Refresh (props hold ``snapshot_id``), or look up an id for ``get`` / import (an id that does not exist
     fails)."""
     from . import listing
 
     snapshot_id = _snapshot_id(id_)
-    server_id = _Inputs.of(props).server_id
+    server_id = _Inputs.of(props, spell).server_id
     managed = "snapshot_id" in props  # refresh of a resource this stack holds; else `Snapshot.get` or an import
     try:
         with listing.reading(api, server_id):
@@ -239,7 +165,7 @@ def read_step(api: Client, id_: str, props: dict[str, Any]) -> ReadResult:
         if not managed:
             raise
         log.warning("%s It stays in the stack's state as it was; refresh again later.", e)
-        return ReadResult(id_, props)
+        return Done(id_, props)
     if found is None and not managed:
         raise NotFoundError(
             404,
@@ -258,11 +184,11 @@ def read_step(api: Client, id_: str, props: dict[str, Any]) -> ReadResult:
                 server_id,
                 snapshot_id,
             )
-            return ReadResult(id_, props)
-        return ReadResult("", {})  # gone: the engine drops it from state
+            return Done(id_, props)
+        return Done("", {})  # gone: the engine drops it from state
     if not managed:  # an import or `get`: whose it is, and the description as its maker wrote it
         props = {**props, **_as_found(found, props.get(STACK) if isinstance(props.get(STACK), str) else None)}
-    return ReadResult(str(found.id), _outputs(found, props, adopted=False))
+    return Done(str(found.id), _outputs(found, props, adopted=False))
 
 
 def _listed_elsewhere(api: Client, snapshot_id: int) -> SnapshotModel | None:
@@ -283,7 +209,8 @@ def _as_found(snap: SnapshotModel, stack: str | None) -> dict[str, Any]:
     }
 
 
-def updated_state(olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+def updated_state(olds: dict[str, Any], news: dict[str, Any], spell: Spell = snake) -> dict[str, Any]:
+    """A new ``description`` (and ``wait_timeout``) recorded: the snapshot itself stays as it is."""
     return {**olds, "description": news.get("description"), "wait_timeout": news.get("wait_timeout")}
 
 
@@ -294,6 +221,7 @@ def delete_step(
     *,
     timeout: float | None = None,
     on_poll: Callable[[SnapshotModel, float], None] | None = None,
+    spell: Spell = snake,
 ) -> None:
     """Delete the snapshot (already gone is fine), unless another stack took it (``managed_by``)."""
     from .operations import delete_snapshot
@@ -301,7 +229,7 @@ def delete_step(
     if props.get("managed_by"):  # adopted from the stack that took it: that stack deletes it
         log.warning("snapshot %s is left in place: stack %s took it and manages it", id_, props["managed_by"])
         return
-    args = _Inputs.of(props)
+    args = _Inputs.of(props, spell)
     delete_snapshot(api, _snapshot_id(id_), args.server_id, timeout=timeout or args.timeout, on_poll=on_poll)
 
 
@@ -310,89 +238,3 @@ def _snapshot_id(id_: str) -> int:
     if reason or value is None:
         raise VpsorgError(f"{id_[:40]!r} is not a VPS.org snapshot id: ids are whole numbers such as 801.")
     return value
-
-
-class Snapshot(pulumi.dynamic.Resource, module="vpsorg", name="Snapshot"):
-    """A snapshot of a VPS.org server, taken on create and deleted on destroy.
-
-    Stack config ``vpsorg:token`` (a secret) and ``vpsorg:endpoint``, else ``VPSORG_TOKEN`` / ``VPSORG_ENDPOINT``.
-
-    A server holds at most 5 snapshots. Changing ``server_id`` or ``name`` takes a new snapshot and deletes the
-    old one; to rotate at the limit use ``opts=ResourceOptions(delete_before_replace=True)``. Changing
-    ``description`` never replaces the snapshot (a new one would hold the server as it is now): the new text is
-    recorded in state, and VPS.org keeps the description it was taken with.
-    If a snapshot of the same name already exists on the server it is adopted (``adopted`` is true), which is also
-    how a create that timed out is picked up by the next ``pulumi up``.
-
-    Either ``Snapshot(name, SnapshotArgs(...), opts)`` or ``Snapshot(name, server_id=..., name=..., opts=...)``.
-    """
-
-    # For type checkers only: at run time the SDK would resolve these annotations again (typing.get_type_hints)
-    # for every resource it registers, a cost that grows with the fleet (docs/fleets.md).
-    if TYPE_CHECKING:
-        snapshot_id: pulumi.Output[int]
-        """The snapshot's id (also the resource id, as a string)."""
-        server_id: pulumi.Output[int]
-        """The server the snapshot is of."""
-        server_name: pulumi.Output[str]
-        """The server's name, as VPS.org reports it."""
-        name: pulumi.Output[str]
-        """The snapshot's name."""
-        description: pulumi.Output[str | None]
-        """The description as last set in the program."""
-        status: pulumi.Output[str]
-        """``completed`` once created; refresh shows what the API reports now."""
-        size_mb: pulumi.Output[int | None]
-        """The snapshot's size in MB, once completed."""
-        created_at: pulumi.Output[str]
-        """When VPS.org started the snapshot (ISO 8601)."""
-        wait_timeout: pulumi.Output[str | float | None]
-        """The ``wait_timeout`` input, as given."""
-        adopted: pulumi.Output[bool]
-        """True when an existing snapshot of the same name was taken under management instead of a new one made."""
-        managed_by: pulumi.Output[str | None]
-        """The other stack that took the snapshot, when this resource adopted it from that stack: destroy then leaves
-        it in place (that stack deletes it). None when this stack took it, or it was not taken by a stack."""
-
-    @overload
-    def __init__(self, resource_name: str, args: SnapshotArgs, opts: pulumi.ResourceOptions | None = None) -> None: ...
-
-    @overload
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        server_id: pulumi.Input[int],
-        name: pulumi.Input[str],
-        description: pulumi.Input[str] | None = None,
-        wait_timeout: pulumi.Input[str | float] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None: ...
-
-    def __init__(
-        self,
-        resource_name: str,
-        args: SnapshotArgs | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-        **kwargs: Any,
-    ) -> None:
-        """
-        :param resource_name: the Pulumi resource name.
-        :param args: the inputs (see :class:`SnapshotArgs`), or give them as keywords: ``server_id`` and ``name``
-            (required), ``description``, ``wait_timeout``.
-        :param opts: resource options, e.g. ``delete_before_replace=True`` for rotation at the limit.
-        """
-        self._register(resource_name, _provider.resource_props("Snapshot", args, kwargs, INPUTS, OUTPUTS), opts)
-
-    def _register(self, resource_name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None) -> None:
-        props[STACK] = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
-        end_quietly_when_cancelled()
-        super().__init__(_SnapshotProvider(), resource_name, props, opts)
-
-    @staticmethod
-    def get(resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None) -> Snapshot:
-        """Look up an existing snapshot by id, read-only: Pulumi reads it and never creates or deletes it."""
-        snap = Snapshot.__new__(Snapshot)
-        props = _provider.resource_props("Snapshot", None, {}, INPUTS, OUTPUTS)
-        snap._register(resource_name, props, pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id)))
-        return snap

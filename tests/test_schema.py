@@ -13,14 +13,15 @@ import pytest
 from _consts import SHARED, TOKEN
 from _engine import RESTORE_TYPE, SNAPSHOT_TYPE, ProviderHost, urn
 
-from pulumi_vpsorg import __version__, restore, snapshot
+import pulumi_vpsorg
+from pulumi_vpsorg import __version__, _generate, spec
 from pulumi_vpsorg.native import provider as native
-from pulumi_vpsorg.native._values import camel
+from pulumi_vpsorg.spec import camel
 
 ROOT = os.path.join(os.path.dirname(__file__), "..")
 METASCHEMA = os.path.join(SHARED, "pulumi-package-metaschema.json")
 SCHEMA = json.load(open(os.path.join(ROOT, "schema.json")))
-RESOURCES = {"vpsorg:index:Snapshot": snapshot, "vpsorg:index:SnapshotRestore": restore}
+RESOURCES = [r.token for r in spec.PACKAGE.resources]
 
 
 @pytest.mark.skipif(not os.path.exists(METASCHEMA), reason="../shared/pulumi-package-metaschema.json is absent")
@@ -34,19 +35,54 @@ def test_validates_against_the_pulumi_metaschema():
     assert list(validator.iter_errors(bad))  # the validator does reject a broken schema
 
 
+def test_every_generated_file_is_what_the_spec_makes():
+    """schema.json, the dynamic resources' typed surface and the reference pages are generated from the spec:
+    committed as `python -m pulumi_vpsorg._generate` writes them (the SDKs follow from schema.json: scripts/sdk)."""
+    for path, text in _generate.generated().items():
+        with open(os.path.join(ROOT, path), encoding="utf-8") as f:
+            assert f.read() == text, (
+                f"{path} differs from what pulumi_vpsorg/spec.py makes: run python -m pulumi_vpsorg._generate"
+            )
+
+
 @pytest.mark.parametrize("token", sorted(RESOURCES))
 def test_resource_matches_the_code(token):
-    module = RESOURCES[token]
-    spec = SCHEMA["resources"][token]
-    args = module.SnapshotArgs if token.endswith(":Snapshot") else module.SnapshotRestoreArgs
-    params = [f.name for f in dataclasses.fields(args)]
+    declared = spec.PACKAGE.resource(token)
+    schema = SCHEMA["resources"][token]
+    args = getattr(pulumi_vpsorg, f"{declared.name}Args")
+    params = {f.name for f in dataclasses.fields(args)}
     # the schema's camelCase names are the Python names, mapped (the native plugin maps them on the wire)
-    assert list(spec["inputProperties"]) == [camel(p) for p in params] == [camel(p) for p in module.INPUTS]
-    assert spec["requiredInputs"] == [camel(p) for p in module.REQUIRED]
-    assert set(spec["properties"]) == {camel(p) for p in module.OUTPUTS}
-    for props in (spec["inputProperties"], spec["properties"]):
+    assert list(schema["inputProperties"]) == [camel(p.name) for p in declared.inputs]
+    assert {camel(p) for p in params} == set(schema["inputProperties"])
+    assert schema["requiredInputs"] == [camel(p.name) for p in declared.inputs if p.required]
+    assert set(schema["properties"]) == {camel(p.name) for p in declared.outputs}
+    for props in (schema["inputProperties"], schema["properties"]):
         replaced = {k for k, v in props.items() if v.get("replaceOnChanges")}
-        assert replaced == {camel(p) for p in module.REPLACE_ON_CHANGES} & set(props)
+        assert replaced == {camel(p) for p in declared.names("replace")} & set(props)
+
+
+def test_a_property_declared_once_reaches_both_front_doors_the_schema_and_the_docs(monkeypatch):
+    """The spec is the one place: a new input with its rule, added there alone, is in the schema (and so the SDKs),
+    the typed Python surface, the reference page, and both front doors' checks, each naming it in its own spelling."""
+    extra = spec.Prop(
+        "keep_days",
+        "integer",
+        input="Days to keep the snapshot.",
+        output="Days the snapshot is kept.",
+        rule=spec.positive("a number of days"),
+        change="update",
+    )
+    bigger = dataclasses.replace(spec.SNAPSHOT, props=(*spec.SNAPSHOT.props, extra))
+    monkeypatch.setattr(_generate, "PACKAGE", dataclasses.replace(spec.PACKAGE, resources=(bigger, spec.RESTORE)))
+    made = _generate.schema()["resources"]["vpsorg:index:Snapshot"]
+    assert made["inputProperties"]["keepDays"] == {"type": "integer", "description": "Days to keep the snapshot."}
+    assert "keepDays" in made["properties"]
+    assert "keep_days: pulumi.Input[int] | None = None" in _generate.resources_source()
+    assert "| `keepDays` / `keep_days` | integer | optional |" in _generate.resource_page(bigger)
+    for spell, name in ((spec.snake, "keep_days"), (camel, "keepDays")):
+        _, failures = spec.check({"server_id": 1, "name": "n", "keep_days": 0}, bigger.inputs, spell)
+        assert failures == [(name, f"{name} must be a number of days: a whole number from 1 to {2**53 - 1}, got 0")]
+    assert spec.changed(bigger, "update", {"keep_days": 3.0}, {"keep_days": 4}) == ["keep_days"]
 
 
 def test_every_config_variable_reaches_the_dynamic_provider(api, snap_props):

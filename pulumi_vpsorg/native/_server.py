@@ -17,14 +17,11 @@ from pulumi.provider.experimental.server import ProviderServicer
 from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
 from pulumi.runtime.proto import provider_pb2_grpc
 
-from .. import restore, snapshot
 from .._progress import Progress, WarningsToEngine
 from .._version import __version__
 from ..errors import VpsorgError
-from ._values import camel_names
 from .provider import VpsorgProvider
 
-PROPERTIES: dict[str, None] = dict.fromkeys(snapshot.OUTPUTS + restore.OUTPUTS)  # named as the schema names them
 _HANDLERS = ("CheckConfig", "Configure", "Check", "Diff", "Create", "Read", "Update", "Delete", "Invoke")
 Handler = Callable[[Any, Any, Any], Awaitable[Any]]
 
@@ -45,7 +42,7 @@ def _plain_errors(handler: Handler) -> Handler:
             ours = _ours(e)
             if ours is None:
                 raise  # a bug: the traceback helps whoever reports it
-            await context.abort(grpc.StatusCode.UNKNOWN, camel_names(str(ours), PROPERTIES))
+            await context.abort(grpc.StatusCode.UNKNOWN, str(ours))
 
     return serve
 

@@ -18,26 +18,14 @@ from typing import Any
 from pulumi.provider.experimental.property_value import Computed, PropertyValue
 from pulumi.runtime.rpc import UNKNOWN
 
+from ..spec import camel as camel
+
 _UPPER = re.compile(r"[A-Z]")
-_UNDERSCORE = re.compile(r"_([a-z0-9])")
 
 
 def snake(name: str) -> str:
     """``serverId`` -> ``server_id``."""
     return _UPPER.sub(lambda m: "_" + m.group(0).lower(), name)
-
-
-def camel(name: str) -> str:
-    """``server_id`` -> ``serverId``."""
-    return _UNDERSCORE.sub(lambda m: m.group(1).upper(), name)
-
-
-def camel_names(text: str, names: Mapping[str, object]) -> str:
-    """``text`` (a message of the steps) with each snake_case property of ``names`` written as the schema does."""
-    for name in names:
-        if "_" in name:
-            text = re.sub(rf"\b{name}\b", camel(name), text)
-    return text
 
 
 def to_plain(props: Mapping[str, PropertyValue]) -> dict[str, Any]:

@@ -7,38 +7,30 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .. import _provider, listing
-from .._provider import Field
+from .. import listing, spec
 from ..client import Client
 from ..errors import NotFoundError
 from ..models import Snapshot
 from ..safety import SAFETY_PREFIX, is_safety_snapshot
-from ._values import camel, camel_names
-
-_SERVER = Field(_provider.positive("server_id", "a server id"))
-_TEXT = {k: Field(_provider.of_type(k, str, "a string")) for k in ("name", "name_prefix", "status")}
-LIST_FIELDS = {"server_id": Field(_SERVER.parse, required="the server whose snapshots to list"), **_TEXT}
-GET_FIELDS = {"snapshot_id": Field(_provider.positive("snapshot_id", "a snapshot id")), "server_id": _SERVER, **_TEXT}
+from ._values import camel
 
 
 @dataclass(frozen=True)
 class Function:
-    fields: dict[str, Field]
+    declared: spec.Function
     run: Callable[[Client, dict[str, Any]], dict[str, Any]]
     rule: Callable[[dict[str, Any]], tuple[str, str] | None] = lambda _: None  # a rule across arguments
 
     def parse(self, args: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-        """The arguments checked by the resources' rules, before any API call; failures named as the schema names
-        them."""
-        values, failures = _provider.parse_props(args, self.fields)
-        named = [(f.property, f.reason) for f in failures]
-        broken = None if named else self.rule(values)
-        return values, [(camel(k), camel_names(v, self.fields)) for k, v in named + ([broken] if broken else [])]
+        """The arguments checked by the spec's rules, before any API call; failures named as the schema names them."""
+        values, failures = spec.check(args, self.declared.args, camel)
+        broken = None if failures else self.rule(values)
+        return values, failures + ([broken] if broken else [])
 
 
 def _server_or_snapshot(values: dict[str, Any]) -> tuple[str, str] | None:
     if values.get("snapshot_id") is None and values.get("server_id") is None:
-        return "server_id", "server_id is required unless snapshot_id is given, such as 12345"
+        return "serverId", "serverId is required unless snapshotId is given, such as 12345"
     return None
 
 
@@ -109,6 +101,6 @@ def get_snapshot(api: Client, args: dict[str, Any]) -> dict[str, Any]:
 
 
 FUNCTIONS: dict[str, Function] = {
-    "vpsorg:index:getSnapshots": Function(LIST_FIELDS, get_snapshots),
-    "vpsorg:index:getSnapshot": Function(GET_FIELDS, get_snapshot, _server_or_snapshot),
+    spec.GET_SNAPSHOTS.token: Function(spec.GET_SNAPSHOTS, get_snapshots),
+    spec.GET_SNAPSHOT.token: Function(spec.GET_SNAPSHOT, get_snapshot, _server_or_snapshot),
 }

@@ -21,18 +21,17 @@ from typing import Any
 
 from pulumi.provider.experimental import provider as p
 
-from .. import _provider, restore, snapshot
+from .. import _provider, spec
 from .._progress import Progress
 from ..budget import rate_limit
 from ..client import Client, endpoint_problem
 from ..errors import ConfigurationError
 from . import functions
-from ._kinds import KINDS, SNAPSHOT, Kind
+from ._kinds import KINDS, Kind
 from ._schema import SCHEMA_TEXT
-from ._values import camel, camel_names, secret_names, text, to_plain, to_wire
+from ._values import camel, secret_names, text, to_plain, to_wire
 
-CONFIG = ("token", "endpoint", "maxRequestsPerSecond")
-IMPORT_INPUTS = ("serverId", "name", "description")  # what `pulumi import` writes into the program it generates
+CONFIG = tuple(camel(s.name) for s in spec.SETTINGS)
 _THREADS = 4096  # started only when calls need them: the engine's --parallel is the cap
 
 
@@ -92,21 +91,21 @@ class VpsorgProvider(p.Provider):
 
     async def check(self, request: p.CheckRequest) -> p.CheckResponse:
         kind = _kind(request.type)
-        values, failures = _provider.parse_props(to_plain(request.new_inputs), kind.fields)
+        values, failures = spec.check(to_plain(request.new_inputs), kind.declared.inputs, camel)
         return p.CheckResponse(
             inputs=to_wire(values, secret_names(request.new_inputs)),
-            failures=[p.CheckFailure(camel(f.property), camel_names(f.reason, kind.fields)) for f in failures],
+            failures=[p.CheckFailure(prop, reason) for prop, reason in failures],
         )
 
     async def diff(self, request: p.DiffRequest) -> p.DiffResponse:
         kind = _kind(request.type)
         olds, news = to_plain(request.old_state), to_plain(request.new_inputs)
-        replaces = _provider.changed(kind.replace_on_changes, olds, news, kind.same)
-        updates = _provider.changed(kind.update_on_changes, olds, news, kind.same)
+        replaces = spec.changed(kind.declared, "replace", olds, news)
+        updates = spec.changed(kind.declared, "update", olds, news)
         return p.DiffResponse(
             changes=bool(replaces or updates),
             replaces=[camel(r) for r in replaces],
-            delete_before_replace=kind.delete_before_replace and bool(replaces),
+            delete_before_replace=kind.declared.delete_before_replace and bool(replaces),
             diffs=[camel(k) for k in replaces + updates],
             detailed_diff={
                 camel(k): _property_diff(olds.get(k), news.get(k), replace=k in replaces) for k in replaces + updates
@@ -118,10 +117,7 @@ class VpsorgProvider(p.Provider):
         props = to_plain(request.properties)
         if request.preview:  # not sent while supports_preview is false; were it sent, nothing goes to the API
             return p.CreateResponse(resource_id="", properties=request.properties)
-        if request.type == SNAPSHOT:
-            props[snapshot.STACK] = _stack_of(request.urn)
-        else:
-            props[restore.RESOURCE] = f"{_stack_of(request.urn)}/{request.urn.split('::')[-1]}"
+        props[kind.added] = _declared_at(kind, request.urn)
         result = await self._run(
             request.urn,
             kind.create,
@@ -129,8 +125,9 @@ class VpsorgProvider(p.Provider):
             props,
             timeout=request.timeout or None,
             on_poll=self._progress.reporter(request.urn, kind.progress),
+            spell=camel,
         )
-        outs = {k: v for k, v in result.outs.items() if k not in (snapshot.STACK, restore.RESOURCE)}
+        outs = {k: v for k, v in result.outs.items() if k != kind.added}
         return p.CreateResponse(resource_id=result.id, properties=to_wire(outs, secret_names(request.properties)))
 
     async def read(self, request: p.ReadRequest) -> p.ReadResponse:
@@ -138,19 +135,21 @@ class VpsorgProvider(p.Provider):
         if kind.read is None:
             return p.ReadResponse(request.resource_id, request.properties, request.inputs)
         props = to_plain(request.properties)
-        if request.type == SNAPSHOT:
-            props[snapshot.STACK] = _stack_of(request.urn)
-        result = await self._run(request.urn, kind.read, self.client(), request.resource_id, props)
+        props[kind.added] = _declared_at(kind, request.urn)
+        result = await self._run(request.urn, kind.read, self.client(), request.resource_id, props, camel)
         if not result.id:
             return p.ReadResponse("", {}, {})  # gone: the engine drops it from state
-        kept = {k: v for k, v in result.outs.items() if k != snapshot.STACK}  # the state as recorded may come back
+        kept = {k: v for k, v in result.outs.items() if k != kind.added}  # the state as recorded may come back
         outs = to_wire(kept, secret_names(request.properties, request.inputs))
-        inputs = request.inputs or {k: outs[k] for k in IMPORT_INPUTS if k in outs}  # an import: no inputs
+        # an import has no inputs: those the API gave back are what `pulumi import` writes into its program
+        inputs = request.inputs or {
+            camel(i.name): outs[camel(i.name)] for i in kind.declared.inputs if camel(i.name) in outs
+        }
         return p.ReadResponse(result.id, outs, inputs)
 
     async def update(self, request: p.UpdateRequest) -> p.UpdateResponse:
         kind = _kind(request.type)
-        state = kind.update(to_plain(request.olds), to_plain(request.news))
+        state = kind.update(to_plain(request.olds), to_plain(request.news), camel)
         return p.UpdateResponse(properties=to_wire(state, secret_names(request.olds, request.news)))
 
     async def delete(self, request: p.DeleteRequest) -> None:
@@ -165,6 +164,7 @@ class VpsorgProvider(p.Provider):
             to_plain(request.properties),
             timeout=request.timeout or None,
             on_poll=self._progress.reporter(request.urn, kind.progress),
+            spell=camel,
         )
 
     # ----- functions ----------------------------------------------------------------------------------------------
@@ -197,6 +197,14 @@ def _kind(type_: str) -> Kind:
     if kind is None:
         raise ConfigurationError(f"vpsorg has no resource type {type_!r}: it has {', '.join(KINDS)}")
     return kind
+
+
+def _declared_at(kind: Kind, urn: str) -> str:
+    """What the plugin adds, from the URN, as the Python door adds it from the program: the stack for a snapshot,
+    project/stack/name for a restore (which names its safety snapshot)."""
+    if kind.declared is spec.SNAPSHOT:
+        return _stack_of(urn)
+    return f"{_stack_of(urn)}/{urn.split('::')[-1]}"
 
 
 def _stack_of(urn: str) -> str:
