@@ -380,3 +380,13 @@ def find_snapshot(client: Client, server_id: int | None, snapshot_id: int, *, si
         f"Snapshot {snapshot_id} was not in {where}, but VPS.org answered in several pages or ignored the server "
         "filter, so its absence is not proof that it is gone."
     )
+
+
+def snapshot_by_id(client: Client, snapshot_id: int, server_id: int | None = None) -> Snapshot | None:
+    """The one look-up by id, for the provider, the plugin's functions and the command line alike: snapshot
+    ``snapshot_id`` (of ``server_id``'s list when it is known, else of the account's) as listed now, or None only when
+    a complete list lacks it. :class:`AbsenceUncertainError` when no list could tell: absent from an incomplete list is
+    never taken for gone."""
+    with reading(client, server_id):
+        return find_snapshot(client, server_id, snapshot_id, since=read_since(client, server_id))
+

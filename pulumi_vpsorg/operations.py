@@ -323,7 +323,7 @@ def _delete(
 ) -> bool:
     if server_id is not None:
         try:
-            snap = listing.find_snapshot(client, server_id, snapshot_id, since=listing.read_since(client, server_id))
+            snap = listing.snapshot_by_id(client, snapshot_id, server_id)
         except listing.AbsenceUncertainError:
             snap = None  # the DELETE itself tells: a 404 means gone
         # absent from the server's list, the DELETE is sent all the same: VPS.org may list it under another server,
@@ -375,10 +375,13 @@ def restore_once(client: Client, snapshot_id: int, server_id: int | None = None)
 def _server_of(client: Client, snapshot_id: int, server_id: int | None) -> Server | None:
     """The server that restoring ``snapshot_id`` would overwrite, as listed now (None when it cannot be told)."""
     if server_id is None:
-        snap = next((x for x in client.list_snapshots() if x.id == snapshot_id), None)
+        try:
+            snap = listing.snapshot_by_id(client, snapshot_id)
+        except listing.AbsenceUncertainError:
+            snap = None
         server_id = snap.server_id if snap is not None else None
     if server_id is None:
-        return None  # a walk of the account may miss it: the API itself says whether it exists
+        return None  # unknown or unlisted: the API itself says whether it exists
     return server_by_id(client, server_id)
 
 

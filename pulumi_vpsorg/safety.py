@@ -185,7 +185,7 @@ def restore_with_safety_snapshot(
 
 def _target(client: Client, target_id: int) -> Snapshot:
     """The snapshot to restore, from a list of the account; refused before anything is sent unless completed."""
-    target = next((s for s in client.list_snapshots() if s.id == target_id), None)
+    target = listing.snapshot_by_id(client, target_id)  # an account list that cannot tell raises: nothing is sent
     if target is None or target.server_id is None:
         raise NotFoundError(
             404,

@@ -159,8 +159,7 @@ def read_step(api: Client, id_: str, props: dict[str, Any], spell: Spell = snake
     server_id = _Inputs.of(props, spell).server_id
     managed = "snapshot_id" in props  # refresh of a resource this stack holds; else `Snapshot.get` or an import
     try:
-        with listing.reading(api, server_id):
-            found = listing.find_snapshot(api, server_id, snapshot_id, since=listing.read_since(api, server_id))
+        found = listing.snapshot_by_id(api, snapshot_id, server_id)
     except listing.AbsenceUncertainError as e:
         if not managed:
             raise
@@ -173,9 +172,13 @@ def read_step(api: Client, id_: str, props: dict[str, Any], spell: Spell = snake
             message=f"Snapshot {snapshot_id} does not exist (or this token cannot see it): "
             "`vpsorg snapshots list` shows the ones that do.",
         )
-    if found is None:
-        elsewhere = _listed_elsewhere(api, snapshot_id) if server_id is not None else None
-        if elsewhere is not None:  # the server's complete list lacks it, yet the account lists it: not gone
+    if found is None:  # the server's complete list lacks it: gone, unless the account's list shows it elsewhere
+        try:
+            elsewhere = listing.snapshot_by_id(api, snapshot_id) if server_id is not None else None
+        except listing.AbsenceUncertainError as e:
+            log.warning("%s It stays in the stack's state as it was; refresh again later.", e)
+            return Done(id_, props)
+        if elsewhere is not None:
             log.warning(
                 "Snapshot %s is listed by VPS.org under server %s, not server %s as this stack recorded: it stays in "
                 "the stack's state as it was. Check it with `vpsorg snapshots get %s`.",
@@ -189,11 +192,6 @@ def read_step(api: Client, id_: str, props: dict[str, Any], spell: Spell = snake
     if not managed:  # an import or `get`: whose it is, and the description as its maker wrote it
         props = {**props, **_as_found(found, props.get(STACK) if isinstance(props.get(STACK), str) else None)}
     return Done(str(found.id), _outputs(found, props, adopted=False))
-
-
-def _listed_elsewhere(api: Client, snapshot_id: int) -> SnapshotModel | None:
-    """The snapshot as a walk of the whole account lists it (under any server), or None."""
-    return next((s for s in api.list_snapshots() if s.id == snapshot_id), None)
 
 
 def _as_found(snap: SnapshotModel, stack: str | None) -> dict[str, Any]:

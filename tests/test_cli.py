@@ -684,3 +684,31 @@ def test_someone_elses_restore_under_way_is_refused(run, api):
     proc = run("rollback", "--server", "12345", "--snapshot", "b", "--yes")
     assert proc.returncode == ExitStatus.ERROR and "someone else's restore" in _one_line_error(proc)
     assert _restore_posts(api) == ["/api/v1/snapshots/801/restore/"]
+
+
+def test_the_cli_and_the_provider_agree_on_absence(run, api):
+    """One look-up by id for both: absent from an account list of several pages (not one consistent answer) is not
+    "does not exist" for `vpsorg` any more than for the provider's import or `get`, and `--ignore-not-found` does
+    not excuse it; absent from a complete list is "does not exist" for both."""
+    from pulumi_vpsorg import Client
+    from pulumi_vpsorg.errors import NotFoundError
+    from pulumi_vpsorg.listing import AbsenceUncertainError
+    from pulumi_vpsorg.snapshot import read_step
+
+    for name in ("a", "b", "c"):
+        Client(TOKEN, api.endpoint).create_snapshot(12345, name)
+    api.emu.page_size = 2
+    try:
+        for args in (["snapshots", "get", "99999"], ["snapshots", "delete", "99999", "--yes", "--ignore-not-found"]):
+            proc = run(*args)
+            assert proc.returncode == ExitStatus.ERROR, proc.stderr
+            assert "not proof that it is gone" in _one_line_error(proc) and "does not exist" not in proc.stderr
+        with pytest.raises(AbsenceUncertainError):
+            read_step(Client(TOKEN, api.endpoint), "99999", {})
+        assert api.emu.requests("DELETE") == []
+    finally:
+        api.emu.page_size = 20
+    proc = run("snapshots", "get", "99999")
+    assert proc.returncode == ExitStatus.ERROR and "Snapshot 99999 does not exist" in _one_line_error(proc)
+    with pytest.raises(NotFoundError, match="Snapshot 99999 does not exist"):
+        read_step(Client(TOKEN, api.endpoint), "99999", {})

@@ -6,6 +6,7 @@ import argparse
 
 from ..client import Client
 from ..errors import CLI_TOKEN_HINT
+from ..listing import snapshot_by_id
 from ..models import Server, Snapshot
 from ._env import DoesNotExist, Environment, NothingSent
 
@@ -34,7 +35,9 @@ def confirm(args: argparse.Namespace, env: Environment, question: str) -> None:
 
 
 def find_snapshot(api: Client, snapshot_id: int) -> Snapshot:
-    found = next((s for s in api.list_snapshots() if s.id == snapshot_id), None)
+    """Snapshot ``snapshot_id``, by the provider's own look-up: it does not exist only when a complete list lacks it
+    (a list that cannot tell raises ``AbsenceUncertainError``, which ``--ignore-not-found`` does not excuse)."""
+    found = snapshot_by_id(api, snapshot_id)
     if found is None:
         raise DoesNotExist(f"Snapshot {snapshot_id} does not exist: `vpsorg snapshots list` shows the ones that do.")
     return found

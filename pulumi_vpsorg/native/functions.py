@@ -78,7 +78,7 @@ def get_snapshots(api: Client, args: dict[str, Any]) -> dict[str, Any]:
 def get_snapshot(api: Client, args: dict[str, Any]) -> dict[str, Any]:
     snapshot_id, server_id = args.get("snapshot_id"), args.get("server_id")
     if snapshot_id is not None:
-        snap = listing.find_snapshot(api, server_id, snapshot_id, since=listing.read_since(api, server_id))
+        snap = listing.snapshot_by_id(api, snapshot_id, server_id)
         if snap is None or (server_id is not None and snap.server_id != server_id):
             on = f" on server {server_id}" if server_id is not None else ""
             raise NotFoundError(
