@@ -23,12 +23,13 @@ from contextlib import contextmanager, suppress
 
 import filelock
 
+from . import settings
 from ._deadline import thread_time_left
-from .client import Client, endpoint_key
+from .client import Client
 from .errors import WaitTimeoutError
 
 log: logging.Logger = logging.getLogger("pulumi_vpsorg")
-LOCK_DIR_ENV = "VPSORG_LOCK_DIR"
+LOCK_DIR_ENV = settings.LOCK_DIR_ENV
 _CLOCK_MARGIN = 0.5  # the wall clock another process read may be a little off ours
 _THREAD_LOCKS: defaultdict[tuple[int, int, str], threading.Lock] = defaultdict(threading.Lock)
 _WARNED: set[str] = set()
@@ -46,7 +47,7 @@ def name_lock(client: Client, server_id: int, name: str) -> Iterator[float]:
         if folder is None:
             yield time.monotonic()
             return
-        key = hashlib.sha256(f"{endpoint_key(client.endpoint)}\0{server_id}\0{name}".encode()).hexdigest()[:32]
+        key = hashlib.sha256(f"{client.endpoint_key}\0{server_id}\0{name}".encode()).hexdigest()[:32]
         path = os.path.join(folder, key)
         lock = filelock.FileLock(path + ".lock", mode=0o600)
         left = thread_time_left()
@@ -66,7 +67,7 @@ def name_lock(client: Client, server_id: int, name: str) -> Iterator[float]:
 
 def lock_folder() -> str | None:
     """The private lock folder (created if missing), or None with a warning when it is not safe to use."""
-    folder = os.environ.get(LOCK_DIR_ENV) or os.path.join(tempfile.gettempdir(), f"pulumi-vpsorg-{_user()}")
+    folder = settings.tuning().lock_dir or os.path.join(tempfile.gettempdir(), f"pulumi-vpsorg-{_user()}")
     try:
         with suppress(FileExistsError):
             os.mkdir(folder, 0o700)

@@ -9,7 +9,6 @@ directly) nothing is sent.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,11 +17,12 @@ from typing import Any
 import grpc
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
 
+from . import settings
 from .durations import format_duration
 from .models import RESTORING, Server
 from .models import Snapshot as SnapshotModel
 
-PROGRESS_ENV = "VPSORG_PROGRESS_SECONDS"
+PROGRESS_ENV = settings.PROGRESS_ENV
 DEFAULT_EVERY = 60.0
 _current = threading.local()  # the URN of the step this thread runs
 
@@ -34,7 +34,7 @@ class Progress:
         self._address = engine_address
         self._stub: Any = None  # an engine_pb2_grpc.EngineStub, made on the first line sent
         self._lock = threading.Lock()
-        self.every: float = _every()
+        self.every: float = settings.tuning().progress_seconds
 
     def send(self, severity: Any, message: str, urn: str) -> None:
         """``severity`` is an ``engine_pb2`` LogSeverity (``INFO``, ``WARNING``, ``ERROR``)."""
@@ -83,23 +83,6 @@ class WarningsToEngine(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         severity = engine_pb2.ERROR if record.levelno >= logging.ERROR else engine_pb2.WARNING
         self._progress.send(severity, record.getMessage(), getattr(_current, "urn", None) or "")
-
-
-def _every() -> float:
-    text = os.environ.get(PROGRESS_ENV, "").strip()
-    try:
-        every = float(text) if text else DEFAULT_EVERY
-    except ValueError:
-        every = 0.0
-    if not every > 0:
-        logging.getLogger("pulumi_vpsorg").warning(
-            "%s=%r is not a number of seconds above 0: progress lines come every %gs",
-            PROGRESS_ENV,
-            text[:40],
-            DEFAULT_EVERY,
-        )
-        return DEFAULT_EVERY
-    return every
 
 
 # ----- the lines: what a wait shows, and whether the thing waited for is done ---------------------------------

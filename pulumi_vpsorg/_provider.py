@@ -12,7 +12,6 @@ import gc
 import hashlib
 import importlib.util
 import logging
-import os
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -22,9 +21,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, DiffResult, ResourceProvider
 
-from . import spec
-from .budget import rate_limit
-from .errors import ConfigurationError, VpsorgError
+from . import settings, spec
+from .errors import VpsorgError
 from .rules import positive_int as positive_int
 from .spec import as_int as as_int
 from .spec import is_unknown as is_unknown
@@ -34,14 +32,13 @@ if TYPE_CHECKING:
 
 log: logging.Logger = logging.getLogger("pulumi_vpsorg")
 
-HOST_THREADS_ENV = "VPSORG_HOST_THREADS"
+HOST_THREADS_ENV = settings.HOST_THREADS_ENV
 # sha256 of pulumi/dynamic/__main__.py in the Pulumi versions widen_host_pool was checked against (it reaches into
 # the private fields of the ThreadPoolExecutor(max_workers=4) that host serves from); a different host is left
 # alone. tests/test_provider_host.py fails on an installed Pulumi whose host is not listed here.
 CHECKED_HOSTS = {
     "c99d671c026cf91ed5a31ad457dc018735e173ccba924dea898a42ae774f19f6": "pulumi 3.272.0",
 }
-_DEFAULT_HOST_THREADS = 4096  # threads start only when calls need them: the engine's --parallel is the cap
 
 _lock = threading.Lock()
 _config: dict[str, str | None] = {"token": None, "endpoint": None, "max_rps": None}
@@ -79,25 +76,16 @@ def client() -> Client:
 def client_for(token: str | None, endpoint: str | None, max_rps: str | None) -> Client:
     """The process's one client for this configuration (``VPSORG_TOKEN`` / ``VPSORG_ENDPOINT`` fill what is
     unset): one request budget and one list cache per account and endpoint."""
-    from .client import ENDPOINT_ENV, TOKEN_ENV, Client  # not at import: a Pulumi program needs none of it
+    from .client import Client  # not at import: a Pulumi program needs none of it
     from .errors import PULUMI_TOKEN_HINT
 
-    token = token or os.environ.get(TOKEN_ENV)
-    endpoint = endpoint or os.environ.get(ENDPOINT_ENV)
     with _lock:
         found = _clients.get((token, endpoint, max_rps))
         if found is None:
             found = _clients[(token, endpoint, max_rps)] = Client(
-                token, endpoint, max_requests_per_second=_rate(max_rps), token_hint=PULUMI_TOKEN_HINT
+                token, endpoint, max_requests_per_second=max_rps, token_hint=PULUMI_TOKEN_HINT
             )
         return found
-
-
-def _rate(value: str | None) -> float | None:
-    try:
-        return rate_limit(value)
-    except ValueError as e:
-        raise ConfigurationError(str(e)) from None
 
 
 _current = threading.local()
@@ -282,7 +270,7 @@ def widen_host_pool() -> None:
             return
         _pool_checked = True
     try:
-        workers = int(os.environ.get(HOST_THREADS_ENV, _DEFAULT_HOST_THREADS))
+        workers = settings.tuning().host_threads
         main = sys.modules.get("__main__")
         if workers <= 0 or getattr(getattr(main, "__spec__", None), "name", None) != "pulumi.dynamic.__main__":
             return

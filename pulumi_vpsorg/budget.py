@@ -15,13 +15,12 @@ were sent in the last second, and recover the same way (unpaced again once above
 from __future__ import annotations
 
 import math
-import os
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 
-RPS_ENV = "VPSORG_MAX_RPS"
+RPS_ENV = "VPSORG_MAX_RPS"  # read by pulumi_vpsorg.settings
 START_RPS = 10.0
 BURST = 10  # requests that may go at once after a quiet spell
 LOOKAHEAD = 0.25  # a caller takes a slot at most this far ahead; further, it asks again then
@@ -31,11 +30,9 @@ _UNPACED_AGAIN = 1000.0
 
 
 def rate_limit(value: str | float | None) -> float | None:
-    """The ceiling from config or the environment: requests a second, 0 for unpaced, None for none (adaptive from
-    ``START_RPS`` up); ValueError naming the rule."""
+    """The ceiling as config or the environment gives it: requests a second, 0 for unpaced, None for none (adaptive
+    from ``START_RPS`` up); ValueError naming the rule."""
     if value is None or value == "":
-        value = os.environ.get(RPS_ENV) or None
-    if value is None:
         return None
     try:
         rate = float(value)
@@ -134,7 +131,8 @@ _BUDGETS_LOCK = threading.Lock()
 
 
 def for_endpoint(endpoint: str, limit: float | None) -> RequestBudget:
-    """The process's budget for ``endpoint``, now with the ceiling ``limit`` (see :class:`RequestBudget`)."""
+    """The process's budget for ``endpoint`` (its ``endpoint_key``: every spelling of one API shares it), now with the
+    ceiling ``limit`` (see :class:`RequestBudget`)."""
     with _BUDGETS_LOCK:
         found = _BUDGETS.get(endpoint)
         if found is None:

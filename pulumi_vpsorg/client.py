@@ -22,7 +22,6 @@ import html
 import itertools
 import logging
 import math
-import os
 import random
 import re
 import threading
@@ -36,10 +35,11 @@ from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from . import settings
 from ._deadline import deadline, thread_time_left
 from ._transport import http_client
 from ._version import __version__
-from .budget import RequestBudget, for_endpoint, rate_limit
+from .budget import RequestBudget, for_endpoint
 from .errors import (
     TOKEN_HINT,
     APIConnectionError,
@@ -57,10 +57,10 @@ from .errors import (
     SnapshotLimitError,
 )
 from .models import Page, RestoreResponse, Server, ServerList, ServerRef, Snapshot, SnapshotCreated, SnapshotList
+from .settings import ENDPOINT_ENV as ENDPOINT_ENV
+from .settings import TOKEN_ENV as TOKEN_ENV
 
 DEFAULT_ENDPOINT = "https://admin.vps.org/api/v1"
-TOKEN_ENV = "VPSORG_TOKEN"
-ENDPOINT_ENV = "VPSORG_ENDPOINT"
 
 log: logging.Logger = logging.getLogger("pulumi_vpsorg")
 
@@ -93,13 +93,14 @@ def check_token(token: str | None, hint: str = TOKEN_HINT) -> str:
 
 
 def resolve_endpoint(endpoint: str | None = None) -> str:
-    """The API base URL: the argument, else ``VPSORG_ENDPOINT``, else the public endpoint; no trailing slash.
+    """The API base URL: the argument, else the public endpoint; no trailing slash (``settings.connection`` gives
+    the environment's ``VPSORG_ENDPOINT`` first).
 
     An endpoint with a user name or password in it is refused (and never echoed): VPS.org takes the token only.
     Plain ``http://`` to a host other than this machine is allowed, with one warning per process: the token would
     cross the network readable by anyone on the way.
     """
-    value = (endpoint or os.environ.get(ENDPOINT_ENV) or DEFAULT_ENDPOINT).strip().rstrip("/")
+    value = (endpoint or DEFAULT_ENDPOINT).strip().rstrip("/")
     problem = _url_problem(value)
     if problem:
         shown = value if "@" not in value else "(not shown: it holds credentials)"
@@ -237,19 +238,18 @@ class Client:
         backoff_base: float = 0.5,
         backoff_cap: float = 8.0,
         max_retry_after: float = 60.0,
-        max_requests_per_second: float | None = None,
+        max_requests_per_second: float | str | None = None,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         token_hint: str = TOKEN_HINT,
     ) -> None:
-        self._token = check_token(token or os.environ.get(TOKEN_ENV), token_hint)
+        resolved = settings.connection(token, endpoint, max_requests_per_second)
+        self._token = check_token(resolved.token, token_hint)
         self._token_hint = token_hint
         self.serial: int = next(_SERIALS)  # names this client's shared lists (an id() can be reused)
-        self.endpoint: str = resolve_endpoint(endpoint)
-        try:
-            self.budget: RequestBudget = for_endpoint(self.endpoint, rate_limit(max_requests_per_second))
-        except ValueError as e:
-            raise ConfigurationError(str(e)) from None
+        self.endpoint: str = resolved.endpoint
+        self.endpoint_key: str = resolved.key  # names the request budget and the locks: one per endpoint
+        self.budget: RequestBudget = for_endpoint(resolved.key, resolved.max_rps)
         self.request_timeout = request_timeout
         self.max_retries = max_retries
         self.backoff_base = backoff_base

@@ -18,7 +18,6 @@ newest certain list of each server and the last walk are kept for that.
 from __future__ import annotations
 
 import math
-import os
 import threading
 import time
 from collections import Counter
@@ -26,14 +25,14 @@ from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from . import settings
 from ._deadline import thread_time_left
 from ._poller import POLLER, Watch
 from .client import Client
-from .errors import ConfigurationError, VpsorgError, WaitTimeoutError
+from .errors import VpsorgError, WaitTimeoutError
 from .models import Snapshot
 
-READ_MAX_AGE_ENV = "VPSORG_READ_MAX_AGE"
-READ_MAX_AGE = 60.0  # a read may judge by a list this old (begun after this process's last write there)
+READ_MAX_AGE = settings.READ_MAX_AGE  # a read may judge by a list this old (begun after this process's last write)
 LOOKUP_MAX_AGE = 5.0  # a look-up before a POST, by one this old: another machine's POST follows its look soon
 GATHER_SECONDS = 0.05  # callers asking within this long share one list
 _SERVER_UNKNOWN = -1  # a wait whose server is not known
@@ -191,20 +190,8 @@ def read_since(client: Client, server_id: int | None, name: str | None = None, m
 
 
 def _read_max_age() -> float:
-    """``VPSORG_READ_MAX_AGE`` seconds, else ``READ_MAX_AGE``; anything but a number from 0 up is refused."""
-    text = os.environ.get(READ_MAX_AGE_ENV, "").strip()
-    if not text:
-        return READ_MAX_AGE
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and value >= 0):
-        raise ConfigurationError(
-            f"{READ_MAX_AGE_ENV} must be a number of seconds from 0 up (got {text[:40]!r}): how old a list a "
-            "refresh may judge by. Unset it for the default, 60."
-        )
-    return value
+    """``VPSORG_READ_MAX_AGE`` seconds, else ``READ_MAX_AGE`` (:mod:`pulumi_vpsorg.settings`)."""
+    return settings.tuning().read_max_age
 
 
 def walk(client: Client) -> Listing:
@@ -389,4 +376,3 @@ def snapshot_by_id(client: Client, snapshot_id: int, server_id: int | None = Non
     never taken for gone."""
     with reading(client, server_id):
         return find_snapshot(client, server_id, snapshot_id, since=read_since(client, server_id))
-

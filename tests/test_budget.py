@@ -127,7 +127,10 @@ def test_clients_of_one_endpoint_share_one_budget():
     a = Client(TOKEN, "http://emulator/api/v1", max_requests_per_second=5)
     b = Client(TOKEN, "http://emulator/api/v1", max_requests_per_second=5)
     c = Client(TOKEN, "http://other/api/v1", max_requests_per_second=5)
-    assert a.budget is b.budget and a.budget is not c.budget and a.budget is budget.for_endpoint(a.endpoint, 5)
+    assert a.budget is b.budget and a.budget is not c.budget and a.budget is budget.for_endpoint(a.endpoint_key, 5)
+    # one key per endpoint, for the budget as for the locks: this machine's loopback names are one API
+    here = Client(TOKEN, "http://localhost:8080/api/v1/", max_requests_per_second=5)
+    assert here.budget is Client(TOKEN, "http://127.0.0.1:8080/api/v1", max_requests_per_second=5).budget
 
 
 def test_many_callers_against_a_rate_limited_api_all_succeed_and_slow_down_together():
