@@ -6,6 +6,7 @@ import threading
 import time
 
 import pytest
+from _waits import joined
 
 from pulumi_vpsorg import Client, ConfigurationError, budget
 from pulumi_vpsorg.budget import BURST, LOOKAHEAD, RequestBudget, rate_limit
@@ -149,8 +150,7 @@ def test_many_callers_against_a_rate_limited_api_all_succeed_and_slow_down_toget
     started = time.monotonic()
     for t in threads:
         t.start()
-    for t in threads:
-        t.join()
+    joined(threads)
     statuses = [r["status"] for r in emu.log]
     assert errors == [] and statuses.count(200) == 30
     assert 0 < statuses.count(429) <= 30 and api.budget.throttled == statuses.count(429)

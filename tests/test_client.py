@@ -284,10 +284,13 @@ def test_retries_give_up_after_max_retries(client, mock, sleeps, status, error, 
 
 
 def test_get_and_delete_retry_connection_errors(client, mock):
-    mock.get("/snapshots/").mock(side_effect=[httpx.ReadError("reset"), httpx.Response(200, json={"results": []})])
-    mock.delete("/snapshots/801/").mock(side_effect=[httpx.ConnectError("refused"), httpx.Response(204)])
-    client.list_snapshots()
+    listed = mock.get("/snapshots/").mock(
+        side_effect=[httpx.ReadError("reset"), httpx.Response(200, json={"results": []})]
+    )
+    deleted = mock.delete("/snapshots/801/").mock(side_effect=[httpx.ConnectError("refused"), httpx.Response(204)])
+    assert client.list_snapshots() == []
     client.delete_snapshot(801)
+    assert listed.call_count == 2 and deleted.call_count == 2
 
 
 def test_create_is_not_retried_when_it_may_have_arrived(client, mock):

@@ -10,6 +10,7 @@ from contextlib import ExitStack, contextmanager
 
 import httpx
 import pytest
+from _waits import joined
 
 from pulumi_vpsorg import Client, WaitTimeoutError, listing, wait
 from pulumi_vpsorg.emulator import Emulator
@@ -146,8 +147,7 @@ def test_concurrent_reads_on_many_servers_cost_about_one_walk(concurrent):
     threads = [threading.Thread(target=reader) for _ in range(concurrent)]
     for t in threads:
         t.start()
-    for t in threads:
-        t.join()
+    joined(threads)
     assert sorted(s.id for s in results if s) == sorted(s.id for s in made)
     assert len(emu.requests("GET")) <= 3, emu.requests("GET")
 
@@ -202,8 +202,7 @@ def test_await_other_waits_waits_only_for_that_servers_waits():
     awaiting.join(10)
     assert not awaiting.is_alive() and threads[1].is_alive()  # done once server 0's wait ended; server 1's goes on
     b.set()
-    for t in threads:
-        t.join()
+    joined(threads)
 
 
 def test_while_snapshots_complete_own_lists_serve_up_to_twice_the_walks_pages():

@@ -17,6 +17,7 @@ import pytest
 from _consts import TOKEN
 from _engine import plain, struct
 from _native import RESTORE, SNAPSHOT, FakeEngine, NativeHost, urn
+from _waits import until
 from google.protobuf import empty_pb2
 from pulumi.runtime import proto, rpc
 
@@ -342,10 +343,7 @@ def test_many_creates_run_at_once_not_four_at_a_time(api):
         threads = [threading.Thread(target=lambda p=p: results.append(h.create(SNAPSHOT, p))) for p in todo]
         for t in threads:
             t.start()
-        posted = threading.Event()
-        while not posted.wait(0.05):
-            if len(api.emu.requests("POST")) == 24:
-                posted.set()
+        until(lambda: len(api.emu.requests("POST")) == 24, within=30, what="24 POSTs, all at once")
         api.emu.complete_all()
         for t in threads:
             t.join(60)

@@ -10,6 +10,7 @@ import threading
 import time
 
 import pytest
+from _waits import joined
 
 from pulumi_vpsorg import Client, SnapshotLimitError, VpsorgError
 from pulumi_vpsorg.emulator import Emulator, serve
@@ -32,8 +33,7 @@ def test_two_creates_of_one_name_at_once_make_one_snapshot():
     ]
     for t in threads:
         t.start()
-    for t in threads:
-        t.join()
+    joined(threads)
     assert len(emu.snapshots()) == 1 and len(emu.requests("POST")) == 1
     assert sorted(adopted for _, adopted in results) == [False, True, True, True]
 
@@ -199,8 +199,7 @@ def test_a_fleet_shares_its_lists_and_posts_each_snapshot_once():
     threads = [threading.Thread(target=lambda s=s, n=n: results.append(take_snapshot(api, s, n))) for s, n in names]
     for t in threads:
         t.start()
-    for t in threads:
-        t.join()
+    joined(threads)
     assert len(results) == 30 and sorted(s["name"] for s in emu.snapshots()) == sorted(n for _, n in names)
     posts = emu.requests("POST")
     assert sorted(p["json"]["name"] for p in posts) == sorted(n for _, n in names)  # one POST per snapshot

@@ -7,6 +7,7 @@ import threading
 import time
 
 import pytest
+from _waits import joined
 
 from pulumi_vpsorg._poller import Poller, Watch
 from pulumi_vpsorg.errors import WaitTimeoutError
@@ -18,13 +19,13 @@ def _timed_out(_: object) -> WaitTimeoutError:
 
 def test_the_next_fetch_comes_when_the_earliest_caller_is_due_whoever_fetched_last():
     poller, fetches = Poller(), []
-    fetching, joined = threading.Event(), threading.Event()
+    fetching, caller_joined = threading.Event(), threading.Event()
 
     def fetch() -> int:
         fetches.append(time.monotonic())
         if len(fetches) == 1:
             fetching.set()
-            assert joined.wait(5)  # the quick caller joins while the slow one's first fetch runs
+            assert caller_joined.wait(5)  # the quick caller joins while the slow one's first fetch runs
         return len(fetches)
 
     def slow() -> None:  # fetches at once, then would poll again only in 10 s
@@ -36,7 +37,7 @@ def test_the_next_fetch_comes_when_the_earliest_caller_is_due_whoever_fetched_la
     def quick_clock() -> float:  # its second reading is taken in the group, after joining it
         readings.append(None)
         if len(readings) == 2:
-            joined.set()
+            caller_joined.set()
         return time.monotonic()
 
     thread = threading.Thread(target=slow)
@@ -45,7 +46,7 @@ def test_the_next_fetch_comes_when_the_earliest_caller_is_due_whoever_fetched_la
     started = time.monotonic()
     got = poller.wait("k", fetch, Watch(lambda n: n if n >= 2 else None, _timed_out, 5.0, lambda _: 0.05), quick_clock)
     assert got == 2 and time.monotonic() - started < 5  # on the quick caller's schedule, not the slow one's 10 s
-    thread.join()
+    joined([thread])
 
 
 def test_an_answer_is_judged_for_every_caller_by_the_one_that_fetched_it():
@@ -68,7 +69,48 @@ def test_an_answer_is_judged_for_every_caller_by_the_one_that_fetched_it():
     threads = [threading.Thread(target=caller) for _ in range(20)]
     for t in threads:
         t.start()
-    for t in threads:
-        t.join()
+    joined(threads)
     # Callers not yet done sleep through answers (no wake-up each): the thread that fetched judges for all.
     assert len(judged) >= 20 and all(ident == fetched_by[n] for n, ident in judged)
+
+
+def test_a_caller_never_judges_by_a_fetch_begun_before_it_joined_or_before_its_since():
+    """A wait judges only answers of fetches begun after it started (no ``since``), or at or after its ``since``: an
+    answer begun earlier may predate what it waits for (a snapshot created just before it joined)."""
+    poller, began = Poller(), []
+    in_first_fetch, caller_joined = threading.Event(), threading.Event()
+
+    def fetch() -> int:
+        began.append(time.monotonic())
+        if len(began) == 1:
+            in_first_fetch.set()
+            assert caller_joined.wait(5), "the second caller never joined"
+        return len(began)
+
+    def first() -> None:
+        poller.wait("k", fetch, Watch(lambda n: n if n >= 2 else None, _timed_out, 5, lambda _: 0.01, due=0.0))
+
+    readings: list[None] = []
+
+    def clock() -> float:  # its second reading is taken in the group, after joining it
+        readings.append(None)
+        if len(readings) == 2:
+            caller_joined.set()
+        return time.monotonic()
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    assert in_first_fetch.wait(5), "the first fetch never began"
+    seen: list[int] = []
+    poller.wait("k", fetch, Watch(lambda n: seen.append(n) or n, _timed_out, 5, lambda _: 0.01), clock)
+    thread.join(5)
+    assert not thread.is_alive() and seen and min(seen) >= 2  # fetch 1 began before it joined: never judged
+
+    kept = len(began)
+    served_at_once: list[int] = []
+    poller.wait("k", fetch, Watch(lambda n: served_at_once.append(n) or n, _timed_out, 5, lambda _: 5, since=0.0))
+    assert served_at_once == [kept] and len(began) == kept  # a kept answer begun after `since`: no new fetch
+    later: list[int] = []
+    since = time.monotonic()
+    poller.wait("k", fetch, Watch(lambda n: later.append(n) or n, _timed_out, 5, lambda _: 0.01, since=since))
+    assert later and min(later) > kept and began[min(later) - 1] >= since

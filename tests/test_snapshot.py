@@ -11,6 +11,7 @@ import grpc
 import pytest
 from _consts import TOKEN
 from _engine import SNAPSHOT_TYPE, UNKNOWN, ProviderHost, plain, run_program, struct, urn
+from _waits import until
 from pulumi.runtime import proto
 
 from pulumi_vpsorg import Snapshot
@@ -320,7 +321,8 @@ def test_delete_waits_for_a_snapshot_in_progress(host, api, snap_props):
 
 
 def test_delete_of_a_snapshot_already_gone_is_done(host, api, snap_props):
-    host.delete(U, "4242", snap_props(server_id=12345, name="n", snapshot_id=4242))
+    host.delete(U, "4242", snap_props(server_id=12345, name="n", snapshot_id=4242))  # no error: done
+    assert [r["status"] for r in api.emu.requests("DELETE")] == [404]  # the DELETE was sent, and said it is gone
 
 
 def test_sixteen_creates_on_four_servers_are_all_posted_while_none_has_completed(snap_props):
@@ -337,10 +339,7 @@ def test_sixteen_creates_on_four_servers_are_all_posted_while_none_has_completed
         threads = [threading.Thread(target=lambda p=p: results.append(h.create(U, p))) for p in checked]
         for t in threads:
             t.start()
-        posted = threading.Event()
-        while not posted.wait(0.02):  # the emulator's log is the event: 16 POSTs
-            if len(emulator.requests("POST")) == 16:
-                posted.set()
+        until(lambda: len(emulator.requests("POST")) == 16, within=30, what="16 POSTs, all at once")
         assert all(s["status"] == "in_progress" for s in emulator.snapshots())
         emulator.complete_all()
         for t in threads:
