@@ -221,6 +221,8 @@ class Client:
         transport: an httpx transport (tests pass the emulator's in-process transport or respx); by default httpx's
             own, bounded by the deadline, with proxies from the environment (see :mod:`pulumi_vpsorg._transport`).
         sleep: how to wait between retries and for the budget (tests pass a recorder so they never wait).
+        clock: what time it is for the request budget; given (a test's clock, which its ``sleep`` advances), the
+            client has a budget of its own on that clock instead of the process's one for the endpoint.
 
     Every call also ends by the deadline of an enclosing :func:`pulumi_vpsorg._deadline.deadline` block (a
     resource's ``wait_timeout``), retries and their sleeps included.
@@ -242,6 +244,7 @@ class Client:
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         token_hint: str = TOKEN_HINT,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         resolved = settings.connection(token, endpoint, max_requests_per_second)
         self._token = check_token(resolved.token, token_hint)
@@ -249,7 +252,11 @@ class Client:
         self.serial: int = next(_SERIALS)  # names this client's shared lists (an id() can be reused)
         self.endpoint: str = resolved.endpoint
         self.endpoint_key: str = resolved.key  # names the request budget and the locks: one per endpoint
-        self.budget: RequestBudget = for_endpoint(resolved.key, resolved.max_rps)
+        self.budget: RequestBudget = (
+            for_endpoint(resolved.key, resolved.max_rps)
+            if clock is None
+            else RequestBudget(resolved.max_rps, clock=clock)
+        )
         self.request_timeout = request_timeout
         self.max_retries = max_retries
         self.backoff_base = backoff_base

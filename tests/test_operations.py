@@ -10,6 +10,7 @@ import threading
 import time
 
 import pytest
+from _clock import FakeClock
 from _waits import joined
 
 from pulumi_vpsorg import Client, SnapshotLimitError, VpsorgError
@@ -21,8 +22,8 @@ VPSORG = os.path.join(os.path.dirname(sys.executable), "vpsorg")
 
 
 def _setup(seconds: float = 0.1):
-    emu = Emulator(token=TOKEN, snapshot_seconds=seconds)
-    return emu, Client(TOKEN, "http://emulator/api/v1", transport=emu.transport(), sleep=lambda _: None)
+    emu, clock = Emulator(token=TOKEN, snapshot_seconds=seconds), FakeClock()
+    return emu, Client(TOKEN, "http://emulator/api/v1", transport=emu.transport(), sleep=clock.sleep, clock=clock)
 
 
 def test_two_creates_of_one_name_at_once_make_one_snapshot():
