@@ -1,6 +1,6 @@
 """pulumi-vpsorg: manage VPS.org server snapshots from Pulumi programs.
 
-    from pulumi_vpsorg import Snapshot, SnapshotRestore
+    from pulumi_vpsorg import Snapshot, SnapshotRestore, SnapshotSeries
 
 Those are dynamic resources, for Python programs. Programs in other languages use the native plugin
 (:mod:`pulumi_vpsorg.native`, installed with ``vpsorg plugin install``), which runs the same steps.
@@ -35,7 +35,14 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
-    from ._resources import Snapshot, SnapshotArgs, SnapshotRestore, SnapshotRestoreArgs
+    from ._resources import (
+        Snapshot,
+        SnapshotArgs,
+        SnapshotRestore,
+        SnapshotRestoreArgs,
+        SnapshotSeries,
+        SnapshotSeriesArgs,
+    )
     from .client import DEFAULT_ENDPOINT, Client
     from .models import RestoreResponse, Server, SnapshotCreated
     from .models import Snapshot as SnapshotInfo
@@ -45,6 +52,8 @@ _LAZY = {  # name -> (module, its name there)
     "SnapshotArgs": ("_resources", "SnapshotArgs"),
     "SnapshotRestore": ("_resources", "SnapshotRestore"),
     "SnapshotRestoreArgs": ("_resources", "SnapshotRestoreArgs"),
+    "SnapshotSeries": ("_resources", "SnapshotSeries"),
+    "SnapshotSeriesArgs": ("_resources", "SnapshotSeriesArgs"),
     "Client": ("client", "Client"),
     "DEFAULT_ENDPOINT": ("client", "DEFAULT_ENDPOINT"),
     "RestoreResponse": ("models", "RestoreResponse"),
@@ -87,6 +96,8 @@ __all__ = [
     "SnapshotLimitError",
     "SnapshotRestore",
     "SnapshotRestoreArgs",
+    "SnapshotSeries",
+    "SnapshotSeriesArgs",
     "VpsorgError",
     "WaitTimeoutError",
     "__version__",

@@ -129,7 +129,14 @@ def schema_text() -> str:
 
 # ----- the dynamic resources' typed surface --------------------------------------------------------------------------
 
-_PY_TYPES = {"integer": "int", "string": "str", "boolean": "bool", "duration": "str | float", "list": "list[Any]"}
+_PY_TYPES = {
+    "integer": "int",
+    "string": "str",
+    "boolean": "bool",
+    "duration": "str | float",
+    "list": "list[Any]",
+    "snapshots": "list[dict[str, Any]]",
+}
 _PY_INPUTS = {**_PY_TYPES, "list": "Sequence[Any]"}
 
 

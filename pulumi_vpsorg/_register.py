@@ -13,7 +13,11 @@ import pulumi.dynamic
 from ._program import end_quietly_when_cancelled
 from .spec import Resource
 
-_DOORS = {"Snapshot": "snapshot", "SnapshotRestore": "restore"}  # resource -> the module with its provider
+_DOORS = {
+    "Snapshot": "snapshot",
+    "SnapshotRestore": "restore",
+    "SnapshotSeries": "series",
+}  # resource -> the module with its provider
 
 
 def register(

@@ -210,3 +210,102 @@ class SnapshotRestore(pulumi.dynamic.Resource, module="vpsorg", name="SnapshotRe
         :param opts: resource options.
         """
         _register(self, resource_name, _spec.PACKAGE.resource("SnapshotRestore"), args, kwargs, opts)
+
+
+@dataclass(frozen=True)
+class SnapshotSeriesArgs:
+    """The inputs of a :class:`SnapshotSeries`.
+
+    Attributes:
+        server_id: The server to snapshot.
+        name_prefix: The start of every name in the series: ``<namePrefix>-<UTC time>-<take>``, such as
+            ``app-20261207T101500Z-3f9a1c`` (letters, digits, hyphens and underscores, at most 200 characters).
+        keep: How many of the series' snapshots to keep, newest first: 1 to 5.
+        triggers: Any values; when they change the series takes a new snapshot (such as the version you deploy).
+        description: Free text shown in the VPS.org panel, sent with each new snapshot.
+        wait_timeout: How long a take waits for ``completed``: seconds, or a duration such as ``90s``, ``20m``,
+            ``1h``. Default ``1h``; ``customTimeouts`` take precedence through the plugin.
+    """
+
+    server_id: pulumi.Input[int]
+    name_prefix: pulumi.Input[str]
+    keep: pulumi.Input[int]
+    triggers: pulumi.Input[Sequence[Any]] | None = None
+    description: pulumi.Input[str] | None = None
+    wait_timeout: pulumi.Input[str | float] | None = None
+
+
+class SnapshotSeries(pulumi.dynamic.Resource, module="vpsorg", name="SnapshotSeries"):
+    """A series of snapshots of one server: one taken on create and on every change of ``triggers``, the newest
+    ``keep`` kept, the oldest of the series deleted first. Declare your change after it (``dependsOn``) and every
+    deploy that changes the triggers first takes a snapshot to roll back to (``latest_snapshot_id``). Only the
+    series' own snapshots are ever deleted (they carry its mark in their description): never one made by hand or by
+    another resource, never the newest, never one a ``SnapshotRestore`` restored (named by a safety snapshot of the
+    server).
+
+    Either ``SnapshotSeries(name, SnapshotSeriesArgs(...), opts)`` or ``SnapshotSeries(name, <inputs as keywords>,
+    opts=...)``; the lifecycle, step by step: docs/reference/snapshot-series.md.
+    """
+
+    # For type checkers only: at run time the SDK would resolve these annotations again (typing.get_type_hints)
+    # for every resource it registers, a cost that grows with the fleet (docs/fleets.md).
+    if TYPE_CHECKING:
+        server_id: pulumi.Output[int]
+        """The server."""
+        name_prefix: pulumi.Output[str]
+        """The start of every name in the series."""
+        keep: pulumi.Output[int]
+        """How many of the series' snapshots are kept."""
+        triggers: pulumi.Output[list[Any] | None]
+        """The triggers of the latest snapshot."""
+        description: pulumi.Output[str | None]
+        """The description given as input."""
+        wait_timeout: pulumi.Output[str | float | None]
+        """The wait timeout given as input."""
+        latest_snapshot_id: pulumi.Output[int | None]
+        """The series' newest snapshot: the one to roll back to."""
+        latest_name: pulumi.Output[str | None]
+        """Its name."""
+        snapshots: pulumi.Output[list[dict[str, Any]]]
+        """The series' snapshots as VPS.org lists them, newest first."""
+
+    @overload
+    def __init__(
+        self, resource_name: str, args: SnapshotSeriesArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        server_id: pulumi.Input[int],
+        name_prefix: pulumi.Input[str],
+        keep: pulumi.Input[int],
+        triggers: pulumi.Input[Sequence[Any]] | None = None,
+        description: pulumi.Input[str] | None = None,
+        wait_timeout: pulumi.Input[str | float] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None: ...
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: SnapshotSeriesArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """
+        :param resource_name: the Pulumi resource name.
+        :param args: the inputs (see :class:`SnapshotSeriesArgs`), or give them as keywords: ``server_id``,
+            ``name_prefix``, ``keep`` (required), ``triggers``, ``description``, ``wait_timeout``.
+        :param opts: resource options.
+        """
+        _register(self, resource_name, _spec.PACKAGE.resource("SnapshotSeries"), args, kwargs, opts)
+
+    @staticmethod
+    def get(resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None) -> SnapshotSeries:
+        """Look up an existing snapshotseries by id, read-only: Pulumi reads it and never creates or deletes it."""
+        found = SnapshotSeries.__new__(SnapshotSeries)
+        _register(found, resource_name, _spec.PACKAGE.resource("SnapshotSeries"), None, {}, opts, id=id)
+        return found

@@ -80,6 +80,32 @@ def snapshot_name() -> Rule:
     return lambda _name, value: (value, snapshot_name_problem(value))
 
 
+SERIES_PREFIX_MAX = 200  # the UTC time and a hyphen follow: the name stays within VPS.org's 255
+
+
+def series_prefix() -> Rule:
+    def rule(name: str, value: Any) -> tuple[Any, str | None]:
+        problem = snapshot_name_problem(value)
+        if problem is None and len(value) > SERIES_PREFIX_MAX:
+            problem = f"must be at most {SERIES_PREFIX_MAX} characters, got {len(value)}"
+        elif problem is not None:
+            problem = problem.removeprefix("name ")
+        return (value, None) if problem is None else (None, f"{name} {problem}")
+
+    return rule
+
+
+def whole_number(low: int, high: int, what: str) -> Rule:
+    def rule(name: str, value: Any) -> tuple[Any, str | None]:
+        number, reason = positive_int(name, value, what)
+        if reason is None and number is not None and low <= number <= high:
+            return number, None
+        shown = int(value) if isinstance(value, float) and value.is_integer() else value
+        return None, f"{name} must be {what} from {low} to {high}, got {str(shown)[:40]}"
+
+    return rule
+
+
 # ----- declarations ----------------------------------------------------------------------------------------------
 
 
@@ -532,6 +558,156 @@ export const undoWith = ticket
     delete_before_replace=True,
 )
 
+SERIES = Resource(
+    name="SnapshotSeries",
+    description=(
+        "A series of snapshots of one server: one taken on create and on every change of `triggers`, the newest "
+        "`keep` kept, the oldest of the series deleted first. Declare your change after it (`dependsOn`) and every "
+        "deploy that changes the triggers first takes a snapshot to roll back to (`latestSnapshotId`). Only the "
+        "series' own snapshots are ever deleted (they carry its mark in their description): never one made by hand "
+        "or by another resource, never the newest, never one a `SnapshotRestore` restored (named by a safety "
+        "snapshot of the server)."
+    ),
+    lifecycle=(
+        ("preview, check, diff", "Validate the inputs offline: no token, no API call."),
+        (
+            "create, and update with new `triggers`",
+            "List the server's snapshots. If one more would pass `keep` or the server's 5-snapshot limit, delete the "
+            "oldest of the series first; if the server is full of snapshots that are not the series', fail before "
+            "anything is sent, naming them. Then take `<namePrefix>-<UTC time>-<take>` and wait until `completed`. "
+            "A take that failed, timed out or was interrupted is adopted by the next `pulumi up` (its mark names "
+            "the trigger value): never a second snapshot for one change.",
+        ),
+        (
+            "update",
+            "A new `keep` deletes the oldest of the series beyond it; `description` and `waitTimeout` alone change "
+            "nothing (the description goes with the next snapshot).",
+        ),
+        (
+            "read (refresh)",
+            "Lists the server's snapshots: the series as VPS.org has it. A snapshot deleted by hand drops out only "
+            "when a complete list lacks it.",
+        ),
+        ("delete", "Deletes the series' snapshots (the resource option `retainOnDelete` keeps them)."),
+        (
+            "import",
+            "`pulumi import vpsorg:index:SnapshotSeries NAME SERVER_ID/NAME_PREFIX`: the series' snapshots on that "
+            "server.",
+        ),
+    ),
+    props=(
+        Prop(
+            "server_id",
+            "integer",
+            input="The server to snapshot.",
+            output="The server.",
+            rule=positive("a server id"),
+            required="the id of the server to snapshot, such as 12345",
+            change="replace",
+            always=True,
+        ),
+        Prop(
+            "name_prefix",
+            "string",
+            input="The start of every name in the series: `<namePrefix>-<UTC time>-<take>`, such as "
+            "`app-20261207T101500Z-3f9a1c` (letters, digits, hyphens and underscores, at most 200 characters).",
+            output="The start of every name in the series.",
+            rule=series_prefix(),
+            required="letters, digits, hyphens and underscores, such as 'app'",
+            change="replace",
+            always=True,
+        ),
+        Prop(
+            "keep",
+            "integer",
+            input="How many of the series' snapshots to keep, newest first: 1 to 5.",
+            output="How many of the series' snapshots are kept.",
+            rule=whole_number(1, 5, "a number of snapshots"),
+            required="how many snapshots to keep, 1 to 5",
+            change="update",
+            always=True,
+        ),
+        Prop(
+            "triggers",
+            "list",
+            input="Any values; when they change the series takes a new snapshot (such as the version you deploy).",
+            output="The triggers of the latest snapshot.",
+            rule=of_type((list, tuple), "a list"),
+            change="update",
+        ),
+        Prop(
+            "description",
+            "string",
+            input="Free text shown in the VPS.org panel, sent with each new snapshot.",
+            output="The description given as input.",
+            rule=of_type(str, "a string"),
+        ),
+        Prop(
+            "wait_timeout",
+            "duration",
+            input=f"How long a take waits for `completed`: {_DURATION}. Default `1h`; `customTimeouts` take "
+            "precedence through the plugin.",
+            output="The wait timeout given as input.",
+            rule=duration(),
+        ),
+        Prop("latest_snapshot_id", "integer", output="The series' newest snapshot: the one to roll back to."),
+        Prop("latest_name", "string", output="Its name."),
+        Prop(
+            "snapshots",
+            "snapshots",
+            output="The series' snapshots as VPS.org lists them, newest first.",
+            always=True,
+        ),
+    ),
+    examples=(
+        Example(
+            "A snapshot before every deploy, the last two kept",
+            python="""\
+import pulumi
+from pulumi_vpsorg import SnapshotSeries
+
+version = pulumi.Config().get("appVersion") or "1.0.0"
+before = SnapshotSeries("before-deploy", server_id=12345, name_prefix="app", keep=2, triggers=[version])
+# ... the deploy, with opts=pulumi.ResourceOptions(depends_on=[before])
+pulumi.export("rollbackTo", before.latest_snapshot_id)
+""",
+            yaml="""\
+config:
+  appVersion:
+    type: string
+    default: 1.0.0
+resources:
+  beforeDeploy:
+    type: vpsorg:index:SnapshotSeries
+    properties:
+      serverId: 12345
+      namePrefix: app
+      keep: 2
+      triggers:
+        - ${appVersion}
+  # ... the deploy, with options: { dependsOn: [ ${beforeDeploy} ] }
+outputs:
+  rollbackTo: ${beforeDeploy.latestSnapshotId}
+""",
+            typescript="""\
+import * as pulumi from "@pulumi/pulumi";
+import * as vpsorg from "@pulumi-vpsorg/vpsorg";
+
+const version = new pulumi.Config().get("appVersion") ?? "1.0.0";
+const before = new vpsorg.SnapshotSeries("before-deploy", {
+    serverId: 12345,
+    namePrefix: "app",
+    keep: 2,
+    triggers: [version],
+});
+// ... the deploy, with { dependsOn: [before] }
+export const rollbackTo = before.latestSnapshotId;
+""",
+        ),
+    ),
+    readable=True,
+)
+
 SNAPSHOT_INFO = (
     Prop("snapshot_id", "integer", output="The snapshot's id.", always=True),
     Prop("server_id", "integer", output="The server it is a snapshot of.", always=True),
@@ -623,7 +799,7 @@ SETTINGS = (
 )
 
 PACKAGE = Package(
-    resources=(SNAPSHOT, RESTORE),
+    resources=(SNAPSHOT, RESTORE, SERIES),
     functions=(GET_SNAPSHOTS, GET_SNAPSHOT),
     settings=SETTINGS,
     info={
@@ -631,8 +807,8 @@ PACKAGE = Package(
         "displayName": "VPS.org",
         "description": "Manage VPS.org server snapshots: take them before risky changes, restore them on purpose. "
         "Served by the plugin `pulumi-resource-vpsorg` (install it with `vpsorg plugin install`); Python programs can "
-        "instead use the dynamic resources `pulumi_vpsorg.Snapshot` and `pulumi_vpsorg.SnapshotRestore`, which need "
-        "no plugin.",
+        "instead use the dynamic resources `pulumi_vpsorg.Snapshot`, `pulumi_vpsorg.SnapshotRestore` and "
+        "`pulumi_vpsorg.SnapshotSeries`, which need no plugin.",
         "keywords": ["pulumi", "vpsorg", "snapshots", "category/infrastructure", "kind/native"],
         "license": "Apache-2.0",
         "publisher": "pulumi-vpsorg",

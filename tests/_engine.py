@@ -26,6 +26,7 @@ from pulumi.runtime.proto import provider_pb2_grpc
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 SNAPSHOT_TYPE = "pulumi-python:dynamic/vpsorg:Snapshot"
 RESTORE_TYPE = "pulumi-python:dynamic/vpsorg:SnapshotRestore"
+SERIES_TYPE = "pulumi-python:dynamic/vpsorg:SnapshotSeries"
 
 
 def struct(props: dict[str, Any]) -> struct_pb2.Struct:

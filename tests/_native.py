@@ -22,6 +22,7 @@ from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2_grpc
 
 SNAPSHOT = "vpsorg:index:Snapshot"
 RESTORE = "vpsorg:index:SnapshotRestore"
+SERIES = "vpsorg:index:SnapshotSeries"
 
 
 def urn(type_: str, name: str, stack: str = "dev", project: str = "proj") -> str:

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 from _consts import TOKEN
-from _engine import RESTORE_TYPE, SNAPSHOT_TYPE, ProviderHost, run_program
+from _engine import RESTORE_TYPE, SERIES_TYPE, SNAPSHOT_TYPE, ProviderHost, run_program
 
-from pulumi_vpsorg import Snapshot, SnapshotRestore, budget
+from pulumi_vpsorg import Snapshot, SnapshotRestore, SnapshotSeries, budget
 from pulumi_vpsorg.emulator import Emulator, EmulatorServer, serve
 
 # The end-to-end suite needs the real `pulumi` CLI: `make e2e` runs it (VPSORG_E2E=1), `make test` never does.
@@ -59,6 +59,7 @@ def provider_values() -> dict[str, str]:
     def program() -> None:
         Snapshot("s", server_id=12345, name="n")
         SnapshotRestore("r", snapshot_id=801)
+        SnapshotSeries("series", server_id=12345, name_prefix="app", keep=2)
 
     recorder = run_program(program)
     return {r.typ: r.inputs["__provider"] for r in recorder.resources}
@@ -97,6 +98,16 @@ def own_host(api: Running) -> Iterator[ProviderHost]:
 def snap_props(provider_values: dict[str, str]):
     def make(**props: Any) -> dict[str, Any]:
         return {"__provider": provider_values[SNAPSHOT_TYPE], **props}
+
+    return make
+
+
+@pytest.fixture
+def series_props(provider_values: dict[str, str]):
+    """A SnapshotSeries's properties as its constructor registers them (the declaring stack included)."""
+
+    def make(**props: Any) -> dict[str, Any]:
+        return {"__provider": provider_values[SERIES_TYPE], "stack": "organization/proj/dev", **props}
 
     return make
 

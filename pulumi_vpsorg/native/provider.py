@@ -149,19 +149,36 @@ class VpsorgProvider(p.Provider):
 
     async def update(self, request: p.UpdateRequest) -> p.UpdateResponse:
         kind = _kind(request.type)
-        state = kind.update(to_plain(request.olds), to_plain(request.news), camel)
+        olds, news = to_plain(request.olds), to_plain(request.news)
+        if kind.update_calls_api:
+            news[kind.added] = _declared_at(kind, request.urn)
+            state = await self._run(
+                request.urn,
+                kind.update,
+                self.client(),
+                olds,
+                news,
+                timeout=request.timeout or None,
+                on_poll=self._progress.reporter(request.urn, kind.progress),
+                spell=camel,
+            )
+            state = {k: v for k, v in state.items() if k != kind.added}
+        else:
+            state = kind.update(olds, news, camel)
         return p.UpdateResponse(properties=to_wire(state, secret_names(request.olds, request.news)))
 
     async def delete(self, request: p.DeleteRequest) -> None:
         kind = _kind(request.type)
         if kind.delete is None:
             return
+        props = to_plain(request.properties)
+        props[kind.added] = _declared_at(kind, request.urn)
         await self._run(
             request.urn,
             kind.delete,
             self.client(),
             request.resource_id,
-            to_plain(request.properties),
+            props,
             timeout=request.timeout or None,
             on_poll=self._progress.reporter(request.urn, kind.progress),
             spell=camel,
@@ -202,7 +219,7 @@ def _kind(type_: str) -> Kind:
 def _declared_at(kind: Kind, urn: str) -> str:
     """What the plugin adds, from the URN, as the Python door adds it from the program: the stack for a snapshot,
     project/stack/name for a restore (which names its safety snapshot)."""
-    if kind.declared is spec.SNAPSHOT:
+    if kind.declared is not spec.RESTORE:
         return _stack_of(urn)
     return f"{_stack_of(urn)}/{urn.split('::')[-1]}"
 

@@ -30,6 +30,11 @@ export type SnapshotRestore = import("./snapshotRestore").SnapshotRestore;
 export const SnapshotRestore: typeof import("./snapshotRestore").SnapshotRestore = null as any;
 utilities.lazyLoad(exports, ["SnapshotRestore"], () => require("./snapshotRestore"));
 
+export { SnapshotSeriesArgs } from "./snapshotSeries";
+export type SnapshotSeries = import("./snapshotSeries").SnapshotSeries;
+export const SnapshotSeries: typeof import("./snapshotSeries").SnapshotSeries = null as any;
+utilities.lazyLoad(exports, ["SnapshotSeries"], () => require("./snapshotSeries"));
+
 
 // Export sub-modules:
 import * as config from "./config";
@@ -48,6 +53,8 @@ const _module = {
                 return new Snapshot(name, <any>undefined, { urn })
             case "vpsorg:index:SnapshotRestore":
                 return new SnapshotRestore(name, <any>undefined, { urn })
+            case "vpsorg:index:SnapshotSeries":
+                return new SnapshotSeries(name, <any>undefined, { urn })
             default:
                 throw new Error(`unknown resource type ${type}`);
         }

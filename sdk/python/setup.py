@@ -21,7 +21,7 @@ def readme():
 setup(name='pulumi_vpsorg_native',
       python_requires='>=3.9',
       version=VERSION,
-      description="Manage VPS.org server snapshots: take them before risky changes, restore them on purpose. Served by the plugin `pulumi-resource-vpsorg` (install it with `vpsorg plugin install`); Python programs can instead use the dynamic resources `pulumi_vpsorg.Snapshot` and `pulumi_vpsorg.SnapshotRestore`, which need no plugin.",
+      description="Manage VPS.org server snapshots: take them before risky changes, restore them on purpose. Served by the plugin `pulumi-resource-vpsorg` (install it with `vpsorg plugin install`); Python programs can instead use the dynamic resources `pulumi_vpsorg.Snapshot`, `pulumi_vpsorg.SnapshotRestore` and `pulumi_vpsorg.SnapshotSeries`, which need no plugin.",
       long_description=readme(),
       long_description_content_type='text/markdown',
       keywords='pulumi vpsorg snapshots category/infrastructure kind/native',

@@ -25,6 +25,8 @@ func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi
 		r = &Snapshot{}
 	case "vpsorg:index:SnapshotRestore":
 		r = &SnapshotRestore{}
+	case "vpsorg:index:SnapshotSeries":
+		r = &SnapshotSeries{}
 	default:
 		return nil, fmt.Errorf("unknown resource type: %s", typ)
 	}

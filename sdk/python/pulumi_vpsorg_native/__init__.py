@@ -11,6 +11,7 @@ from .get_snapshots import *
 from .provider import *
 from .snapshot import *
 from .snapshot_restore import *
+from .snapshot_series import *
 from . import outputs
 
 # Make subpackages available:
@@ -29,7 +30,8 @@ _utilities.register(
   "fqn": "pulumi_vpsorg_native",
   "classes": {
    "vpsorg:index:Snapshot": "Snapshot",
-   "vpsorg:index:SnapshotRestore": "SnapshotRestore"
+   "vpsorg:index:SnapshotRestore": "SnapshotRestore",
+   "vpsorg:index:SnapshotSeries": "SnapshotSeries"
   }
  }
 ]

@@ -23,6 +23,31 @@ class SnapshotInfo(dict):
     """
     A snapshot as VPS.org lists it.
     """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "serverId":
+            suggest = "server_id"
+        elif key == "snapshotId":
+            suggest = "snapshot_id"
+        elif key == "createdAt":
+            suggest = "created_at"
+        elif key == "serverName":
+            suggest = "server_name"
+        elif key == "sizeMb":
+            suggest = "size_mb"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in SnapshotInfo. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        SnapshotInfo.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        SnapshotInfo.__key_warning(key)
+        return super().get(key, default)
+
     def __init__(__self__, *,
                  name: _builtins.str,
                  server_id: _builtins.int,
