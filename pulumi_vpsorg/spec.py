@@ -512,46 +512,31 @@ RESTORE = Resource(
     ),
     examples=(
         Example(
-            "Restore when asked, once per ticket",
+            "Restore when asked, once per incident",
             python="""\
 import pulumi
 from pulumi_vpsorg import SnapshotRestore
 
-config = pulumi.Config()
-ticket = config.get("rollbackTicket")
-if ticket:  # declared only when asked: a SnapshotRestore restores on the `pulumi up` that creates it
-    rollback = SnapshotRestore("rollback", snapshot_id=config.require_int("rollbackTo"), triggers=[ticket])
-    pulumi.export("undoWith", rollback.safety_snapshot_id)
+# Restores on the `pulumi up` that creates it, and again only when `triggers` change: declare it when a rollback
+# is wanted (README's rollback recipe drives it from stack config).
+rollback = SnapshotRestore("rollback", snapshot_id=801, triggers=["incident-42"])
+pulumi.export("undoWith", rollback.safety_snapshot_id)
 """,
             yaml="""\
-config:
-  rollbackTo:
-    type: integer
-  rollbackTicket:
-    type: string
 resources:
   rollback:
     type: vpsorg:index:SnapshotRestore
     properties:
-      snapshotId: ${rollbackTo}
-      triggers:
-        - ${rollbackTicket}
+      snapshotId: 801
+      triggers: ["incident-42"]
 outputs:
   undoWith: ${rollback.safetySnapshotId}
 """,
             typescript="""\
-import * as pulumi from "@pulumi/pulumi";
 import * as vpsorg from "@pulumi-vpsorg/vpsorg";
 
-const config = new pulumi.Config();
-const ticket = config.get("rollbackTicket");
-// declared only when asked: a SnapshotRestore restores on the `pulumi up` that creates it
-export const undoWith = ticket
-    ? new vpsorg.SnapshotRestore("rollback", {
-          snapshotId: config.requireNumber("rollbackTo"),
-          triggers: [ticket],
-      }).safetySnapshotId
-    : undefined;
+const rollback = new vpsorg.SnapshotRestore("rollback", { snapshotId: 801, triggers: ["incident-42"] });
+export const undoWith = rollback.safetySnapshotId;
 """,
         ),
     ),

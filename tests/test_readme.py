@@ -1,14 +1,16 @@
-"""Every code block in README.md runs: Python programs under mocks or against the emulator, `vpsorg` lines
-against the emulator, usage lines through the real argument parser. (`make` lines are what CI and the demo run.)"""
+"""Every code block of the user's documentation (README.md, docs/*.md and the reference pages in docs/reference/)
+runs: Python programs under mocks or against the emulator, `vpsorg` lines against the emulator, usage lines through
+the real argument parser. (`make` lines are what CI and the demo run; YAML, TypeScript and Go programs run under the
+real engine in the end-to-end suite.)"""
 
 from __future__ import annotations
 
 import os
-import re
 import shlex
 import subprocess
 import sys
 
+import _docs
 import pytest
 from _consts import TOKEN
 from _engine import run_program
@@ -16,8 +18,7 @@ from _engine import run_program
 from pulumi_vpsorg.cli import _parser
 from pulumi_vpsorg.emulator import Emulator, serve
 
-README = open(os.path.join(os.path.dirname(__file__), "..", "README.md")).read()
-BLOCKS = re.findall(r"```(\w+)\n(.*?)```", README, re.S)
+BLOCKS = [(kind, code) for _, kind, code in _docs.blocks()]
 VPSORG = os.path.join(os.path.dirname(sys.executable), "vpsorg")
 KNOWN_SHELL = ("make ", "pip ", "pulumi ", "vpsorg ", "# ", "PULUMI_SKIP_CHECKPOINTS=true pulumi ")
 
@@ -31,15 +32,16 @@ def test_python_blocks(code, api, monkeypatch):
     monkeypatch.setenv("VPSORG_TOKEN", TOKEN)
     monkeypatch.setenv("VPSORG_ENDPOINT", api.endpoint)
     if "import pulumi\n" in code or "import Snapshot" in code:
-        recorder = run_program(lambda: exec(compile(code, "README.md", "exec"), {}))
+        recorder = run_program(lambda: exec(compile(code, "docs", "exec"), {}))
         assert recorder.resources
     else:
-        exec(compile(code, "README.md", "exec"), {})
+        exec(compile(code, "docs", "exec"), {})
 
 
-def test_every_code_block_is_collected():
+@pytest.mark.parametrize("page", _docs.GUIDE + _docs.REFERENCE)
+def test_every_code_block_is_collected(page):
     """No block escapes the pattern the tests above use (an indented fence, a missing newline)."""
-    assert len(BLOCKS) == README.count("```") // 2
+    assert len(_docs.FENCE.findall(_docs.text(page))) == _docs.text(page).count("```") // 2
 
 
 def _shell_blocks() -> list[str]:

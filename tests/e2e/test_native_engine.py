@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shlex
 import textwrap
 from collections.abc import Callable, Iterator
 
+import _docs
 import pytest
-from _pulumi import REPO, TOKEN, Project, completed_snapshot, install_plugin, native_project, project
+from _pulumi import TOKEN, Project, completed_snapshot, install_plugin, native_project, project
 
 from pulumi_vpsorg import Client
 from pulumi_vpsorg.emulator import Emulator, serve
@@ -367,8 +367,6 @@ def test_a_rollback_picks_its_snapshot_with_get_snapshot_and_restores_once(live,
     assert len([r for r in live.calls("POST") if r["path"].endswith("/restore/")]) == 2
 
 
-README = open(os.path.join(REPO, "README.md")).read()
-BLOCKS = re.findall(r"```(\w+)\n(.*?)```", README, re.S)
 DYNAMIC = """
 import pulumi
 from pulumi_vpsorg import Snapshot
@@ -378,8 +376,7 @@ snap = Snapshot("pre-upgrade", server_id=12345, name="pre-upgrade", description=
 
 
 def _readme(kind: str, containing: str) -> str:
-    [block] = [code for k, code in BLOCKS if k == kind and containing in code]
-    return block
+    return _docs.block(kind, containing)
 
 
 def test_readme_programs_run(live, make_native, tmp_path, tools, language):

@@ -15,15 +15,15 @@ import textwrap
 import time
 from collections.abc import Callable
 
+import _docs
 import pytest
-from _pulumi import REPO, TOKEN, VENV, Project, completed_snapshot, kill_tree, native_project
+from _pulumi import TOKEN, VENV, Project, completed_snapshot, kill_tree, native_project
 
 from pulumi_vpsorg import Client
 from pulumi_vpsorg.safety import SAFETY_PREFIX
 
-README = open(os.path.join(REPO, "README.md")).read()
-[README_ROLLBACK] = [b for b in re.findall(r"```yaml\n(.*?)```", README, re.S) if "name: rollback" in b]
-[UNDO] = [b for b in re.findall(r"```bash\n(.*?)```", README, re.S) if "safety_snapshot_id" in b]
+README_ROLLBACK = _docs.block("yaml", "name: rollback")
+UNDO = _docs.block("bash", "safety_snapshot_id")
 BY_CONFIG = textwrap.dedent(
     """
     name: restore
