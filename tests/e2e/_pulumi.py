@@ -260,3 +260,12 @@ def _parents() -> dict[int, int]:
             except (OSError, ValueError, IndexError):
                 continue
     return found
+
+
+# A TypeScript program's tsconfig.json: the SDK checked in under sdk/nodejs wants module resolution "nodenext".
+TS_CONFIG = json.dumps(
+    {
+        "compilerOptions": {"target": "ES2022", "module": "nodenext", "moduleResolution": "nodenext", "strict": True},
+        "files": ["index.ts"],
+    }
+)

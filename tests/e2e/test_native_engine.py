@@ -12,17 +12,11 @@ from collections.abc import Callable, Iterator
 
 import _docs
 import pytest
-from _pulumi import TOKEN, Project, completed_snapshot, install_plugin, native_project, project
+from _pulumi import TOKEN, TS_CONFIG, Project, completed_snapshot, install_plugin, native_project, project
 
 from pulumi_vpsorg import Client
 from pulumi_vpsorg.emulator import Emulator, serve
 
-TS_CONFIG = json.dumps(
-    {
-        "compilerOptions": {"target": "ES2022", "module": "nodenext", "moduleResolution": "nodenext", "strict": True},
-        "files": ["index.ts"],
-    }
-)
 PROGRAMS: dict[str, dict[str, str]] = {
     "lifecycle": {
         "yaml": """

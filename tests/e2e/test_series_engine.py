@@ -6,10 +6,12 @@ no duplicate."""
 
 from __future__ import annotations
 
+import json
 import textwrap
 
+import _docs
 import pytest
-from _pulumi import Project, completed_snapshot, native_project
+from _pulumi import TS_CONFIG, Project, completed_snapshot, native_project
 
 PYTHON = textwrap.dedent(
     """
@@ -151,3 +153,27 @@ def test_a_kill_mid_take_then_a_rerun_from_another_machine_leaves_no_duplicate(
     assert len(_series_posts(live)) == 2  # the re-run adopted the take the killed run posted
     on_server = _on_server(live, 12345)
     assert len(on_server) == 2 and proj.outputs()["latest"] == max(on_server)
+
+
+@pytest.mark.parametrize("language", ["yaml", "typescript"])
+def test_readmes_series_programs_run_as_printed(language, tmp_path, tools, live):
+    """README's SnapshotSeries in YAML and TypeScript (the TypeScript SDK as `pulumi package add` names it, here
+    the checked-in sdk/nodejs): each new appVersion takes one snapshot; two are kept."""
+    if language == "yaml":
+        files = {"Pulumi.yaml": _docs.block("yaml", "vpsorg:index:SnapshotSeries")}
+    else:
+        code = _docs.block("typescript", "vpsorg.SnapshotSeries(").replace('"@pulumi-vpsorg/vpsorg"', '"./vpsorg"')
+        files = {
+            "Pulumi.yaml": "name: deploy\nruntime: nodejs\n",
+            "package.json": json.dumps({"name": "deploy", "main": "index.ts"}),
+            "tsconfig.json": TS_CONFIG,
+            "index.ts": code,
+        }
+    proj = native_project(f"readme-series-{language}", str(tmp_path), tools, files)
+    proj.use_api(live.endpoint)
+    latest = []
+    for version in ("1.0.0", "1.1.0", "1.2.0"):
+        proj.config("appVersion", version)
+        proj.up()
+        latest.append(proj.outputs()["rollbackTo"])
+    assert len(set(latest)) == 3 and set(_on_server(live, 12345)) == set(latest[1:])
