@@ -234,6 +234,3 @@ class Poller:
 def transient(error: BaseException) -> bool:
     """An error worth waiting out: a 429, a 5xx, a connection problem."""
     return isinstance(error, (RateLimitError, ServerError, APIConnectionError))
-
-
-POLLER = Poller()

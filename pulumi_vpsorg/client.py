@@ -37,6 +37,8 @@ from pydantic import BaseModel, ValidationError
 
 from . import settings
 from ._deadline import deadline, thread_time_left
+from ._fleet import Fleet
+from ._poller import Poller
 from ._transport import http_client
 from ._version import __version__
 from .budget import RequestBudget, for_endpoint
@@ -274,6 +276,8 @@ class Client:
         )
         self._timeouts = httpx.Timeout(timeout, connect=connect_timeout).as_dict()
         self.writes: Writes = Writes()
+        self.fleet: Fleet = Fleet()  # what its callers have in progress on the shared lists (listing)
+        self.poller: Poller = Poller()  # its callers share each fetch of one list (listing, wait)
         self._http = (
             http_client(_IN_FLIGHT)
             if transport is None

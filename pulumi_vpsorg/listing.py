@@ -17,17 +17,17 @@ newest certain list of each server and the last walk are kept for that.
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from . import settings
 from ._deadline import thread_time_left
-from ._poller import POLLER, Watch
+from ._fleet import Fleet
+from ._poller import Watch
 from .client import Client
 from .errors import VpsorgError, WaitTimeoutError
 from .models import Snapshot
@@ -65,45 +65,9 @@ class Listing:
         return self.by_server.get(server_id, []) + (self.by_server.get(None, []) if not self.walk else [])
 
 
-@dataclass
-class _Fleet:
-    """What one client's callers have in progress, and what the last walk cost."""
-
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    busy: Counter[int] = field(default_factory=Counter)
-    waiting: Counter[int] = field(default_factory=Counter)  # snapshot waits in progress, per server
-    settled: dict[int, threading.Condition] = field(default_factory=dict)  # per server: notified when they end
-    read: dict[int, float] = field(default_factory=dict)  # when each server was last read (refresh, delete)
-    walk_pages: int = 1
-    certain: dict[int | None, tuple[float, Listing]] = field(default_factory=dict)  # see _remember()
-    last_walk: tuple[float, Listing] | None = None
-    walk_completed: int = 0  # completed snapshots in the last walk
-    progress_at: float = -math.inf  # when a walk last showed more completed snapshots than the one before
-
-    def interest(self) -> int:
-        """How many servers are in play: operations in progress, and reads within the read age."""
-        oldest = time.monotonic() - _read_max_age()
-        for server, at in list(self.read.items()):
-            if at < oldest:
-                del self.read[server]
-        return len(self.busy.keys() | self.read.keys())
-
-
-_FLEETS: dict[int, _Fleet] = {}
-_FLEETS_LOCK = threading.Lock()
-
-
-def _fleet(client: Client) -> _Fleet:
-    found = _FLEETS.get(client.serial)  # the common case, without a lock or a new _Fleet to throw away
-    if found is None:
-        with _FLEETS_LOCK:
-            found = _FLEETS.setdefault(client.serial, _Fleet())
-    return found
-
-
 @contextmanager
 def _counting(
-    fleet: _Fleet, counter: Counter[int], key: int, notify: dict[int, threading.Condition] | None = None
+    fleet: Fleet, counter: Counter[int], key: int, notify: dict[int, threading.Condition] | None = None
 ) -> Iterator[None]:
     """Count ``key`` in ``counter`` while the block runs; when its count ends, ``notify[key]`` (if any) is notified."""
     with fleet.lock:
@@ -123,7 +87,7 @@ def _counting(
 def operating(client: Client, server_id: int | None) -> Iterator[None]:
     """Count an operation on ``server_id`` as in progress while the block runs. With the recent reads (see
     :func:`reading`) that decides between a list per server and walks of the account (:func:`list_source`)."""
-    fleet = _fleet(client)
+    fleet = client.fleet
     if server_id is None:
         yield
         return
@@ -137,7 +101,7 @@ def reading(client: Client, server_id: int | None) -> Iterator[None]:
     with operating(client, server_id):
         yield
     if server_id is not None:
-        fleet = _fleet(client)
+        fleet = client.fleet
         with fleet.lock:
             fleet.read[server_id] = time.monotonic()
 
@@ -145,7 +109,7 @@ def reading(client: Client, server_id: int | None) -> Iterator[None]:
 @contextmanager
 def waiting_for_snapshot(client: Client, server_id: int | None) -> Iterator[None]:
     """Around a wait for a snapshot of ``server_id`` to complete (see :func:`await_other_waits`)."""
-    fleet = _fleet(client)
+    fleet = client.fleet
     with _counting(fleet, fleet.waiting, server_id if server_id is not None else _SERVER_UNKNOWN, fleet.settled):
         yield
 
@@ -154,7 +118,7 @@ def await_other_waits(client: Client, server_id: int | None, timeout: float) -> 
     """Wait (at most ``timeout``) until no snapshot of ``server_id`` is still being waited for in this process, so
     that one list of the server, after all of them, serves every check that follows (see ``operations``).
     """
-    fleet = _fleet(client)
+    fleet = client.fleet
     key = server_id if server_id is not None else _SERVER_UNKNOWN
     with fleet.lock:
         if fleet.waiting[key]:
@@ -163,7 +127,7 @@ def await_other_waits(client: Client, server_id: int | None, timeout: float) -> 
 
 def walks_show_completions(client: Client, within: float) -> bool:
     """Whether a walk begun in the last ``within`` seconds showed more snapshots completed than the one before."""
-    fleet = _fleet(client)
+    fleet = client.fleet
     with fleet.lock:
         return time.monotonic() - fleet.progress_at <= within
 
@@ -175,7 +139,7 @@ def walk_speedup(client: Client, server_id: int | None) -> float:
     key, _ = list_source(client, server_id)
     if key != (client.serial, "walk"):
         return 1.0
-    fleet = _fleet(client)
+    fleet = client.fleet
     with fleet.lock:
         return max(1.0, min(WALK_SPEEDUP_MAX, fleet.interest() / fleet.walk_pages))
 
@@ -198,7 +162,7 @@ def walk(client: Client) -> Listing:
     """One walk of the account; its page count decides the next choice between walks and per-server lists, and
     whether it shows more snapshots completed than the last walk did (see :func:`walks_show_completions`).
     """
-    fleet = _fleet(client)
+    fleet = client.fleet
     started = time.monotonic()
     answer = client.snapshot_listing()
     completed = sum(1 for s in answer.snapshots if s.is_completed)
@@ -224,7 +188,7 @@ def own_list(client: Client, server_id: int) -> Listing:
 
 def _remember(client: Client, key: int | None, started: float, found: Listing) -> None:
     """Keep the newest certain list of a server (``key``), or of the account (None, a one-page walk)."""
-    fleet = _fleet(client)
+    fleet = client.fleet
     with fleet.lock:
         if key not in fleet.certain or fleet.certain[key][0] < started:
             fleet.certain[key] = (started, found)
@@ -232,7 +196,7 @@ def _remember(client: Client, key: int | None, started: float, found: Listing) -
 
 def _certain_lists_kept(client: Client, server_id: int) -> list[tuple[float, Listing]]:
     """The certain lists kept that show the server: its own newest, and the newest one-page walk."""
-    fleet = _fleet(client)
+    fleet = client.fleet
     with fleet.lock:
         return [k for k in (fleet.certain.get(server_id), fleet.certain.get(None)) if k is not None]
 
@@ -255,7 +219,7 @@ def list_source(
     """
     if server_id is None:
         return (client.serial, "walk"), lambda: walk(client)
-    fleet = _fleet(client)
+    fleet = client.fleet
     with fleet.lock:
         pages = fleet.walk_pages * (2 if fleet.last_walk is not None and fleet.progress_at >= fleet.last_walk[0] else 1)
         use_walk = not own and fleet.interest() > pages and (not need_certain or fleet.walk_pages == 1)
@@ -280,7 +244,7 @@ def shared_list(
     first_answer: Watch[Listing, Listing] = Watch(
         lambda x: x, timed_out, timeout, lambda _: GATHER_SECONDS, survive_transient=False, since=since
     )
-    listing = POLLER.wait(key, fetch, first_answer)
+    listing = client.poller.wait(key, fetch, first_answer)
     return listing.server(server_id), listing.certain
 
 
@@ -330,7 +294,7 @@ def _from_lists_kept(client: Client, server_id: int, snapshot_id: int, since: fl
     """From the lists kept (begun at or after ``since``): ``(True, snapshot)`` when one shows it, ``(True, None)``
     when a certain one lacks it, ``(False, None)`` when none can tell.
     """
-    fleet = _fleet(client)
+    fleet = client.fleet
     with fleet.lock:
         last = fleet.last_walk
     if last is not None and last[0] >= since:

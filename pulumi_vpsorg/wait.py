@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import listing
-from ._poller import POLLER, PollInterval, Watch
+from ._poller import PollInterval, Watch
 from .client import Client
 from .durations import format_duration, parse_duration
 from .errors import SnapshotFailedError, VpsorgError, WaitTimeoutError
@@ -133,7 +133,7 @@ def wait_for_snapshot(
                 verdict = _judged_unless_source_changed(client, watch, key, poll_interval, start)
                 left = max(0.0, start + timeout - time.monotonic())
                 schedule = Watch(verdict, watch.timed_out, left, poll_interval, watch.progress, started=start, due=due)
-                return POLLER.wait(key, fetch, schedule)
+                return client.poller.wait(key, fetch, schedule)
             except _ListSourceChanged as moved:
                 due = moved.due  # the next poll, from its new source, when it was due anyway
             except _AbsentFromWalk:  # a walk lacks it: its server's own list, begun now, decides
@@ -167,7 +167,7 @@ def _confirm(client: Client, watch: _SnapshotWatch, deadline: float) -> Snapshot
         return (watch.evaluate(found) if found.certain or watch.find(found) else None,)
 
     left = max(0.001, deadline - time.monotonic())
-    (done,) = POLLER.wait(key, fetch, Watch(judge, watch.timed_out, left, lambda _: listing.GATHER_SECONDS))
+    (done,) = client.poller.wait(key, fetch, Watch(judge, watch.timed_out, left, lambda _: listing.GATHER_SECONDS))
     return done
 
 
@@ -219,6 +219,6 @@ def wait_for_restore(
             server,
         )
 
-    return POLLER.wait(
+    return client.poller.wait(
         (client.serial, "servers"), client.list_servers, Watch(evaluate, timed_out, timeout, poll_interval, progress)
     )

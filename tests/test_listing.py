@@ -207,7 +207,7 @@ def test_await_other_waits_waits_only_for_that_servers_waits():
 
 def test_while_snapshots_complete_own_lists_serve_up_to_twice_the_walks_pages():
     _, api, _ = _setup(page_size=20)
-    fleet = listing._fleet(api)
+    fleet = api.fleet
     with ExitStack() as stack:
         for server in SERVERS[:4]:
             stack.enter_context(listing.operating(api, server))
@@ -219,7 +219,7 @@ def test_while_snapshots_complete_own_lists_serve_up_to_twice_the_walks_pages():
 
 def test_waits_served_by_walks_poll_as_often_as_the_lists_they_replace_would_cost():
     _, api, _ = _setup(page_size=20)
-    fleet = listing._fleet(api)
+    fleet = api.fleet
     schedule = wait._fleet_schedule(api, SERVERS[0], wait.default_poll_interval)
     assert listing.walk_speedup(api, SERVERS[0]) == 1 and schedule(50) == 10  # no fleet: the server's own list
     with _fleet(api):  # 6 servers in play
