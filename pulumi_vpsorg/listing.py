@@ -148,7 +148,7 @@ def read_since(client: Client, server_id: int | None, name: str | None = None, m
     """The oldest start a list may have to serve, now, a read of ``server_id`` or (``name``) a look-up by name; at
     most the read age old, or ``max_age`` if that is less.
     """
-    last = client.writes.last(server_id, name)
+    last = client.fleet.writes.last(server_id, name)
     age = _read_max_age() if max_age is None else min(max_age, _read_max_age())
     return max(time.monotonic() - age, last + 1e-6)
 
