@@ -3,6 +3,7 @@ uses to pick its restore point. Both read the API (in preview too, like every Pu
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -52,9 +53,10 @@ def info(snap: Snapshot) -> dict[str, Any]:
 def _matching(api: Client, args: dict[str, Any]) -> list[Snapshot]:
     """The server's snapshots matching the filters, newest first (``created_at``, then id)."""
     server_id = args["server_id"]
+    listed = listing.server_snapshots(api, server_id, since=time.monotonic())  # a list begun now: the newest in it
     found = [
         s
-        for s in api.snapshot_listing(server_id).snapshots
+        for s in listed
         if s.server_id == server_id
         and (args.get("name") is None or s.name == args["name"])
         and s.name.startswith(args.get("name_prefix") or "")
