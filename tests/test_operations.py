@@ -13,7 +13,7 @@ import pytest
 from _clock import FakeClock
 from _waits import joined
 
-from pulumi_vpsorg import Client, SnapshotLimitError, VpsorgError
+from pulumi_vpsorg import Client, SnapshotLimitError, VpsorgError, _locks
 from pulumi_vpsorg.emulator import Emulator, serve
 from pulumi_vpsorg.operations import POST_GRACE, delete_snapshot, find_by_name, take_snapshot
 
@@ -26,7 +26,11 @@ def _setup(seconds: float = 0.1):
     return emu, Client(TOKEN, "http://emulator/api/v1", transport=emu.transport(), sleep=clock.sleep, clock=clock)
 
 
-def test_two_creates_of_one_name_at_once_make_one_snapshot():
+@pytest.mark.parametrize("lock_folder", ["usable", "unusable"])
+def test_two_creates_of_one_name_at_once_make_one_snapshot(lock_folder, monkeypatch):
+    """One POST from four threads: by the lock file, and without a usable lock folder by the in-process lock."""
+    if lock_folder == "unusable":
+        monkeypatch.setattr(_locks, "lock_folder", lambda: None)
     emu, api = _setup()
     results = []
     threads = [
