@@ -340,3 +340,16 @@ def snapshot_by_id(client: Client, snapshot_id: int, server_id: int | None = Non
     never taken for gone."""
     with reading(client, server_id):
         return find_snapshot(client, server_id, snapshot_id, since=read_since(client, server_id))
+
+
+def snapshots_now(client: Client, server_id: int) -> list[Snapshot]:
+    """The server's snapshots from a list begun now (never a kept one), whose absences are certain (its own list, or
+    a one-page walk): what a step judges by just before it deletes or takes one."""
+    return server_snapshots(client, server_id, since=time.monotonic())
+
+
+def snapshots_for_refresh(client: Client, server_id: int) -> tuple[list[Snapshot], bool]:
+    """The server's snapshots for a refresh, and whether absence from them is certain: the server's own list, at
+    most the read age old and begun after this process's last write there, shared with the other reads of the run."""
+    with reading(client, server_id):
+        return shared_list(client, server_id, since=read_since(client, server_id), own=True)

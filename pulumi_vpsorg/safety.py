@@ -23,7 +23,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -155,7 +154,7 @@ def restore_with_safety_snapshot(
     server_id = target.server_id
     assert server_id is not None  # _target found it in a list of the account: every snapshot there has a server
     server = server_by_id(client, server_id)
-    snaps = listing.server_snapshots(client, server_id, since=time.monotonic())  # read now, never a kept one
+    snaps = listing.snapshots_now(client, server_id)  # read now, never a kept one
     found = earlier(snaps)
     if found is not None and found.is_completed:
         return Restore(found, server, None)

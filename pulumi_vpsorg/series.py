@@ -19,7 +19,6 @@ import hashlib
 import json
 import logging
 import re
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -152,7 +151,7 @@ def _take(
     from .operations import SNAPSHOT_LIMIT, limit_error, take_snapshot, time_left
 
     key = take_key(args.triggers, previous)
-    snaps = listing.server_snapshots(api, args.server_id, since=time.monotonic())
+    snaps = listing.snapshots_now(api, args.server_id)
     mine = members(snaps, args.server_id, args.prefix, stack)
     earlier = next((s for s in mine if _take_of(s) == key and not s.is_failed), None)
     if earlier is not None:
@@ -171,7 +170,7 @@ def _take(
         _delete(api, deletable[: max(over_keep, over_limit)], f"{args.prefix!r}: room for the next one")
     description = _marked(args.description, args.prefix, key)
     take_snapshot(api, args.server_id, name, description, timeout=time_left(args.timeout), owner=stack, on_poll=on_poll)
-    snaps = listing.server_snapshots(api, args.server_id, since=time.monotonic())
+    snaps = listing.snapshots_now(api, args.server_id)
     return _kept(api, members(snaps, args.server_id, args.prefix, stack), snaps, args)
 
 
@@ -270,7 +269,7 @@ def update_step(
             if not spec.same(triggers, olds.get("triggers"), news.get("triggers")):
                 mine = _take(api, args, stack, olds.get("latest_snapshot_id"), on_poll)
             else:
-                snaps = listing.server_snapshots(api, args.server_id, since=time.monotonic())
+                snaps = listing.snapshots_now(api, args.server_id)
                 mine = _kept(api, members(snaps, args.server_id, args.prefix, stack), snaps, args)
     except WaitTimeoutError as e:
         raise _timed_out(e, args, spell) from None
@@ -289,8 +288,7 @@ def read_step(api: Client, id_: str, props: dict[str, Any], spell: Spell = snake
             f"{id_[:60]!r} is not a series id: it is SERVER_ID/NAME_PREFIX, such as 12345/app (`pulumi import "
             "vpsorg:index:SnapshotSeries NAME 12345/app`)."
         )
-    with listing.reading(api, server_id):
-        snaps, certain = listing.shared_list(api, server_id, since=listing.read_since(api, server_id), own=True)
+    snaps, certain = listing.snapshots_for_refresh(api, server_id)
     mine = members(snaps, server_id, prefix, _stack(props))
     if not certain:
         listed = {s.id for s in mine}
@@ -329,7 +327,7 @@ def delete_step(
 
     args = _Inputs.of(props, spell)
     with deadline(timeout or args.timeout):
-        snaps = listing.server_snapshots(api, args.server_id, since=time.monotonic())
+        snaps = listing.snapshots_now(api, args.server_id)
         ids = {s.id for s in members(snaps, args.server_id, args.prefix, _stack(props))}
         ids |= {int(r[spell("snapshot_id")]) for r in props.get("snapshots") or [] if r.get(spell("snapshot_id"))}
         for snapshot_id in sorted(ids):

@@ -3,7 +3,6 @@ uses to pick its restore point. Both read the API (in preview too, like every Pu
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -53,7 +52,7 @@ def info(snap: Snapshot) -> dict[str, Any]:
 def _matching(api: Client, args: dict[str, Any]) -> list[Snapshot]:
     """The server's snapshots matching the filters, newest first (``created_at``, then id)."""
     server_id = args["server_id"]
-    listed = listing.server_snapshots(api, server_id, since=time.monotonic())  # a list begun now: the newest in it
+    listed = listing.snapshots_now(api, server_id)  # a list begun now: the newest in it
     found = [
         s
         for s in listed
