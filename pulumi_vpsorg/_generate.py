@@ -395,12 +395,29 @@ def functions_page() -> str:
     return "\n".join(out) + "\n"
 
 
+def index_page() -> str:
+    out = [
+        "# Reference",
+        "",
+        "<!-- Generated from pulumi_vpsorg/spec.py by `python -m pulumi_vpsorg._generate`: edit the spec, not this"
+        " page. -->",
+        "",
+        "Each resource's inputs, outputs, steps and examples (Python, YAML, TypeScript), as `schema.json` declares them"
+        " for every SDK and the Python resources implement them.",
+        "",
+    ]
+    out += [f"- [{r.name}]({_page(r)}) (`{r.token}`): {r.description.split('. ')[0]}." for r in PACKAGE.resources]
+    out += [f"- [Functions](functions.md): {', '.join(f'`{f.name}`' for f in PACKAGE.functions)}."]
+    return "\n".join(out) + "\n"
+
+
 def generated() -> dict[str, str]:
     """Each generated file (path from the repository root) and what the spec makes of it."""
     files = {
         "pulumi_vpsorg/schema.json": schema_text(),
         "pulumi_vpsorg/_resources.py": resources_source(),
         "docs/reference/functions.md": functions_page(),
+        "docs/reference/README.md": index_page(),
     }
     for resource in PACKAGE.resources:
         files[f"docs/reference/{_page(resource)}"] = resource_page(resource)
