@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 import pytest
-from _engine import RESTORE_TYPE, SNAPSHOT_TYPE, run_program
+from _engine import RESTORE_TYPE, SERIES_TYPE, SNAPSHOT_TYPE, run_program
 from pulumi.runtime import config as runtime_config
 
 EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "examples")
@@ -73,3 +73,12 @@ def test_the_package_says_it_is_no_resource_plugin():
     from importlib.resources import files
 
     assert json.loads(files("pulumi_vpsorg").joinpath("pulumi-plugin.json").read_text()) == {"resource": False}
+
+
+@pytest.mark.parametrize("preview", [True, False])
+def test_nightly_stacks(preview):
+    recorder = _run_example("nightly-stacks", preview, {"project:serverId": "12347", "project:night": "2026-12-07"})
+    [series] = recorder.resources
+    assert series.typ == SERIES_TYPE
+    assert series.inputs["server_id"] == 12347 and series.inputs["keep"] == 3
+    assert series.inputs["triggers"] == ["2026-12-07"] and series.inputs["name_prefix"] == "nightly"
