@@ -199,7 +199,7 @@ def create_step(
 def updated_state(olds: dict[str, Any], news: dict[str, Any], spell: Spell = snake) -> dict[str, Any]:
     """``wait``, ``wait_timeout`` and ``safety_snapshot`` as given; a new ``snapshot_id`` recorded as the target, with
     a message (and a warning) that nothing was restored: triggers alone restore."""
-    state = {**olds, **{k: news.get(k) for k in ("wait", "wait_timeout", "safety_snapshot")}}
+    state = {**olds, **{p.name: news.get(p.name) for p in DECLARED.inputs if p.change == "none"}}
     target = next(p for p in DECLARED.inputs if p.name == "snapshot_id")
     if spec.same(target, olds.get("snapshot_id"), news.get("snapshot_id")):
         return state

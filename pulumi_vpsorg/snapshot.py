@@ -63,10 +63,11 @@ class _Inputs:
 def _outputs(
     snap: SnapshotModel, props: dict[str, Any], adopted: bool, managed_by: str | None = None
 ) -> dict[str, Any]:
-    """State: what the API says, with the user's own inputs kept as given (the API has no update)."""
+    """State: every input as given (the API has no update), and what the API says."""
     from .operations import without_owner
 
     return {
+        **{p.name: props.get(p.name) for p in DECLARED.inputs},
         "snapshot_id": snap.id,
         "server_id": snap.server_id if snap.server_id is not None else _provider.as_int(props.get("server_id")),
         "server_name": snap.server.name if snap.server else None,
@@ -75,7 +76,6 @@ def _outputs(
         "status": snap.status,
         "size_mb": snap.size_mb,
         "created_at": snap.created_at,
-        "wait_timeout": props.get("wait_timeout"),
         "adopted": bool(props.get("adopted", adopted)),
         "managed_by": props.get("managed_by", managed_by),
     }
@@ -208,8 +208,9 @@ def _as_found(snap: SnapshotModel, stack: str | None) -> dict[str, Any]:
 
 
 def updated_state(olds: dict[str, Any], news: dict[str, Any], spell: Spell = snake) -> dict[str, Any]:
-    """A new ``description`` (and ``wait_timeout``) recorded: the snapshot itself stays as it is."""
-    return {**olds, "description": news.get("description"), "wait_timeout": news.get("wait_timeout")}
+    """Every input that does not replace the snapshot (``description``, ``wait_timeout``) recorded as given: the
+    snapshot itself stays as it is."""
+    return {**olds, **{p.name: news.get(p.name) for p in DECLARED.inputs if p.change != "replace"}}
 
 
 def delete_step(

@@ -14,7 +14,7 @@ from _consts import SHARED, TOKEN
 from _engine import RESTORE_TYPE, SNAPSHOT_TYPE, ProviderHost, urn
 
 import pulumi_vpsorg
-from pulumi_vpsorg import __version__, _generate, spec
+from pulumi_vpsorg import SnapshotInfo, __version__, _generate, snapshot, spec
 from pulumi_vpsorg.native import provider as native
 from pulumi_vpsorg.spec import camel
 
@@ -83,6 +83,10 @@ def test_a_property_declared_once_reaches_both_front_doors_the_schema_and_the_do
         _, failures = spec.check({"server_id": 1, "name": "n", "keep_days": 0}, bigger.inputs, spell)
         assert failures == [(name, f"{name} must be a number of days: a whole number from 1 to {2**53 - 1}, got 0")]
     assert spec.changed(bigger, "update", {"keep_days": 3.0}, {"keep_days": 4}) == ["keep_days"]
+    monkeypatch.setattr(snapshot, "DECLARED", bigger)  # the steps keep every declared input in state
+    snap = SnapshotInfo.model_validate({"id": 801, "name": "n", "status": "completed", "server": {"id": 12345}})
+    assert snapshot._outputs(snap, {"server_id": 12345, "name": "n", "keep_days": 3}, adopted=False)["keep_days"] == 3
+    assert snapshot.updated_state({"keep_days": 3, "name": "n"}, {"keep_days": 4, "name": "n"})["keep_days"] == 4
 
 
 def test_every_config_variable_reaches_the_dynamic_provider(api, snap_props):
