@@ -30,7 +30,7 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Up
 from . import _provider, spec
 from ._deadline import deadline
 from .durations import parse_duration
-from .errors import SnapshotLimitError, VpsorgError, WaitTimeoutError
+from .errors import VpsorgError, WaitTimeoutError
 from .rules import normal_value
 from .spec import Done, Spell, snake
 
@@ -242,8 +242,6 @@ def create_step(
     try:
         with deadline(timeout or args.timeout):
             mine = _take(api, args, _stack(props), None, on_poll)
-    except SnapshotLimitError:
-        raise
     except WaitTimeoutError as e:
         raise _timed_out(e, args, spell) from None
     return Done(f"{args.server_id}/{args.prefix}", _outputs(props, mine, spell))
