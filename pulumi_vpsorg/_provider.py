@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, DiffResult, ResourceProvider
 
@@ -41,7 +41,7 @@ CHECKED_HOSTS = {
 }
 
 _lock = threading.Lock()
-_config: dict[str, str | None] = {"token": None, "endpoint": None, "max_rps": None}
+_config: dict[str, str | None] = {s.name: None for s in spec.SETTINGS}  # stack config, by the spec's settings
 _clients: dict[tuple[str | None, ...], Client] = {}
 _pool_checked = False
 
@@ -55,9 +55,8 @@ class _Provider(ResourceProvider):
 
     def configure(self, req: ConfigureRequest) -> None:
         with _lock:
-            _config["token"] = _config_value(req, "vpsorg:token")
-            _config["endpoint"] = _config_value(req, "vpsorg:endpoint")
-            _config["max_rps"] = _config_value(req, "vpsorg:maxRequestsPerSecond")
+            for setting in spec.SETTINGS:
+                _config[setting.name] = _config_value(req, f"vpsorg:{spec.camel(setting.name)}")
         widen_host_pool()
         importlib.import_module(".operations", __package__)  # the steps' modules, loaded once, in the host only
 
@@ -70,7 +69,7 @@ def _config_value(req: ConfigureRequest, key: str) -> str | None:
 def client() -> Client:
     """The process's client for the configured token, endpoint and request budget (stack config first, then
     environment)."""
-    return client_for(_config["token"], _config["endpoint"], _config["max_rps"])
+    return client_for(_config["token"], _config["endpoint"], _config["max_requests_per_second"])
 
 
 def client_for(token: str | None, endpoint: str | None, max_rps: str | None) -> Client:
@@ -224,23 +223,30 @@ def _in_checked_host() -> bool:
 # ----- inputs ------------------------------------------------------------------------------------------------
 
 
-def check(declared: spec.Resource, news: dict[str, Any], added: str) -> CheckResult:
-    """``check`` by the spec's rules, keeping the property the front door ``added`` (where it is declared)."""
-    inputs, failures = spec.check(news, declared.inputs)
-    if isinstance(news.get(added), str):
-        inputs[added] = news[added]
-    return CheckResult(inputs, [CheckFailure(prop, reason) for prop, reason in failures])
+class StepsProvider(_Provider):
+    """A resource's dynamic provider: ``check`` and ``diff`` by its declaration in the spec (``declared``), keeping
+    the property its constructor ``added`` (where it is declared); each subclass adds its steps."""
 
+    declared: ClassVar[spec.Resource]
+    added: ClassVar[str]
 
-def diff(declared: spec.Resource, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-    """``diff`` by the spec: which inputs replace and which update in place."""
-    replaces = spec.changed(declared, "replace", olds, news)
-    updates = spec.changed(declared, "update", olds, news)
-    return DiffResult(
-        changes=bool(replaces or updates),
-        replaces=replaces,
-        delete_before_replace=declared.delete_before_replace and bool(replaces),
-    )
+    @step()
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        inputs, failures = spec.check(news, self.declared.inputs)
+        if isinstance(news.get(self.added), str):
+            inputs[self.added] = news[self.added]
+        return CheckResult(inputs, [CheckFailure(prop, reason) for prop, reason in failures])
+
+    @step()
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        """Which inputs replace and which update in place."""
+        replaces = spec.changed(self.declared, "replace", olds, news)
+        updates = spec.changed(self.declared, "update", olds, news)
+        return DiffResult(
+            changes=bool(replaces or updates),
+            replaces=replaces,
+            delete_before_replace=self.declared.delete_before_replace and bool(replaces),
+        )
 
 
 # ----- the host's thread pool ----------------------------------------------------------------------------------

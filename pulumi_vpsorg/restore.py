@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 import pulumi
-from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
+from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 
 from . import _provider, spec
 from ._deadline import deadline, thread_time_left
@@ -213,16 +213,11 @@ def updated_state(olds: dict[str, Any], news: dict[str, Any], spell: Spell = sna
     return {**state, "snapshot_id": news.get("snapshot_id"), "restored_snapshot_id": restored, "message": message}
 
 
-class _RestoreProvider(_provider._Provider):
+class _RestoreProvider(_provider.StepsProvider):
     """The dynamic provider behind :class:`SnapshotRestore` (module-level, so it pickles by reference)."""
 
-    @_provider.step()
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        return _provider.check(DECLARED, news, RESOURCE)
-
-    @_provider.step()
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        return _provider.diff(DECLARED, olds, news)
+    declared = DECLARED
+    added = RESOURCE
 
     @_provider.step("restore_line")
     def create(self, props: dict[str, Any]) -> CreateResult:

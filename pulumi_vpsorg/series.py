@@ -25,7 +25,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 import pulumi
-from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
+from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 
 from . import _provider, spec
 from ._deadline import deadline
@@ -332,16 +332,11 @@ def delete_step(
             delete_snapshot(api, snapshot_id, args.server_id, timeout=time_left(args.timeout), on_poll=on_poll)
 
 
-class _SeriesProvider(_provider._Provider):
+class _SeriesProvider(_provider.StepsProvider):
     """The dynamic provider behind :class:`SnapshotSeries` (module-level, so it pickles by reference)."""
 
-    @_provider.step()
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        return _provider.check(DECLARED, news, STACK)
-
-    @_provider.step()
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        return _provider.diff(DECLARED, olds, news)
+    declared = DECLARED
+    added = STACK
 
     @_provider.step("snapshot_line")
     def create(self, props: dict[str, Any]) -> CreateResult:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pulumi
-from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
+from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 
 from . import _provider, spec
 from .durations import parse_duration
@@ -81,16 +81,11 @@ def _outputs(
     }
 
 
-class _SnapshotProvider(_provider._Provider):
+class _SnapshotProvider(_provider.StepsProvider):
     """The dynamic provider behind :class:`Snapshot` (module-level, so it pickles by reference)."""
 
-    @_provider.step()
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        return _provider.check(DECLARED, news, STACK)
-
-    @_provider.step()
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        return _provider.diff(DECLARED, olds, news)
+    declared = DECLARED
+    added = STACK
 
     @_provider.step("snapshot_line")
     def create(self, props: dict[str, Any]) -> CreateResult:
