@@ -32,6 +32,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from . import settings
+from ._clock import MONOTONIC, Clock
 from ._deadline import deadline, thread_time_left
 from ._transport import http_client
 from ._version import __version__
@@ -167,9 +168,11 @@ class BaseClient:
             0: unpaced.
         transport: an httpx transport (tests pass the emulator's in-process transport or respx); by default httpx's
             own, bounded by the deadline, with proxies from the environment (see :mod:`pulumi_vpsorg._transport`).
-        sleep: how to wait between retries and for the budget (tests pass a recorder so they never wait).
-        clock: what time it is for the request budget; given (a test's clock, which its ``sleep`` advances), the
-            client has a budget of its own on that clock instead of the process's one for the endpoint.
+        sleep: how to wait between retries and for the budget; by default the clock's ``sleep`` (tests pass a
+            recorder so they never wait).
+        clock: what time it is, and how to pass time, for the request budget, the shared lists, the poller and the
+            waits (:mod:`pulumi_vpsorg._clock`); given (a test's clock), the client has a budget of its own on that
+            clock instead of the process's one for the endpoint.
 
     Every call also ends by the deadline of an enclosing :func:`pulumi_vpsorg._deadline.deadline` block (a
     resource's ``wait_timeout``), retries and their sleeps included.
@@ -189,9 +192,9 @@ class BaseClient:
         max_retry_after: float = 60.0,
         max_requests_per_second: float | str | None = None,
         transport: httpx.BaseTransport | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         token_hint: str = TOKEN_HINT,
-        clock: Callable[[], float] | None = None,
+        clock: Clock | None = None,
     ) -> None:
         resolved = settings.connection(token, endpoint, max_requests_per_second)
         self._token = check_token(resolved.token, token_hint)
@@ -199,8 +202,9 @@ class BaseClient:
         self.serial: int = next(_SERIALS)  # names this client's shared lists (an id() can be reused)
         self.endpoint: str = resolved.endpoint
         self.endpoint_key: str = resolved.key  # names the request budget and the locks: one per endpoint
+        self.clock: Clock = MONOTONIC if clock is None else clock
         self.budget: RequestBudget = (
-            for_endpoint(resolved.key, resolved.max_rps)
+            for_endpoint(resolved.key, resolved.max_rps, self.clock)
             if clock is None
             else RequestBudget(resolved.max_rps, clock=clock)
         )
@@ -209,7 +213,7 @@ class BaseClient:
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
         self.max_retry_after = max_retry_after
-        self._sleep = sleep
+        self._sleep = self.clock.sleep if sleep is None else sleep
         self._in_flight = threading.BoundedSemaphore(_IN_FLIGHT)
         self._base = httpx.URL(self.endpoint + "/")
         self._headers = httpx.Headers(

@@ -7,13 +7,13 @@ from __future__ import annotations
 import contextlib
 import math
 import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from . import settings
+from ._clock import Clock
 
 if TYPE_CHECKING:
     from .listing import Listing
@@ -29,7 +29,8 @@ class Writes:
 
     _ANY_SERVER = -1  # a delete whose server was not known: it may have changed any server's list
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
         self._lock = threading.Lock()
         self._ended: dict[int, dict[str | None, float]] = {}  # server -> name (None: a delete) -> when it ended
 
@@ -41,7 +42,7 @@ class Writes:
         finally:
             with self._lock:
                 server = self._ANY_SERVER if server_id is None else server_id
-                self._ended.setdefault(server, {})[name] = time.monotonic()
+                self._ended.setdefault(server, {})[name] = self._clock()
 
     def last(self, server_id: int | None = None, name: str | None = None) -> float:
         """When the last write ended that could change what a list of ``server_id`` shows (None: of any server);
@@ -59,10 +60,12 @@ class Writes:
 
 @dataclass
 class Fleet:
-    """What one client's callers have in progress, and what the last walk cost."""
+    """What one client's callers have in progress, and what the last walk cost; times are on ``clock``, the
+    client's."""
 
+    clock: Clock
     lock: threading.Lock = field(default_factory=threading.Lock)
-    writes: Writes = field(default_factory=lambda: Writes())  # what the client wrote, and when (its on_write hook)
+    writes: Writes = field(init=False)  # what the client wrote, and when (its on_write hook)
     busy: Counter[int] = field(default_factory=Counter)
     waiting: Counter[int] = field(default_factory=Counter)  # snapshot waits in progress, per server
     settled: dict[int, threading.Condition] = field(default_factory=dict)  # per server: notified when they end
@@ -73,9 +76,12 @@ class Fleet:
     walk_completed: int = 0  # completed snapshots in the last walk
     progress_at: float = -math.inf  # when a walk last showed more completed snapshots than the one before
 
+    def __post_init__(self) -> None:
+        self.writes = Writes(self.clock)
+
     def interest(self) -> int:
         """How many servers are in play: operations in progress, and reads within the read age."""
-        oldest = time.monotonic() - settings.tuning().read_max_age
+        oldest = self.clock() - settings.tuning().read_max_age
         for server, at in list(self.read.items()):
             if at < oldest:
                 del self.read[server]

@@ -24,6 +24,7 @@ from contextlib import contextmanager, suppress
 import filelock
 
 from . import settings
+from ._clock import Clock
 from ._deadline import thread_time_left
 from .client import Client
 from .errors import WaitTimeoutError
@@ -45,7 +46,7 @@ def name_lock(client: Client, server_id: int, name: str) -> Iterator[float]:
     with _THREAD_LOCKS[(client.serial, server_id, name)]:
         folder = lock_folder()
         if folder is None:
-            yield time.monotonic()
+            yield client.clock()
             return
         key = hashlib.sha256(f"{client.endpoint_key}\0{server_id}\0{name}".encode()).hexdigest()[:32]
         path = os.path.join(folder, key)
@@ -59,7 +60,7 @@ def name_lock(client: Client, server_id: int, name: str) -> Iterator[float]:
                 "limit ran out; run again once it is done (it adopts that snapshot)."
             ) from None
         try:
-            yield _released_at(path + ".released")
+            yield _released_at(path + ".released", client.clock)
         finally:
             _record_release(path + ".released")
             lock.release()
@@ -120,8 +121,8 @@ def _record_release(path: str) -> None:
             os.unlink(temp)
 
 
-def _released_at(path: str) -> float:
-    """The monotonic time the lock was last released by any process (0 when never); unreadable: now."""
+def _released_at(path: str, clock: Clock) -> float:
+    """When, on ``clock``, the lock was last released by any process (0 when never); unreadable: now."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
         with os.fdopen(fd) as f:
@@ -129,9 +130,9 @@ def _released_at(path: str) -> float:
     except FileNotFoundError:
         return 0.0
     except OSError:
-        return time.monotonic()
+        return clock()
     try:
         ago = time.time() - float(text)
     except ValueError:
-        return time.monotonic()
-    return time.monotonic() - max(0.0, ago) + _CLOCK_MARGIN
+        return clock()
+    return clock() - max(0.0, ago) + _CLOCK_MARGIN

@@ -11,11 +11,11 @@ caller whose ``since`` it meets is served at once (refresh shares one list acros
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from ._clock import Clock
 from .errors import APIConnectionError, RateLimitError, ServerError, VpsorgError
 
 T = TypeVar("T")
@@ -35,8 +35,8 @@ class Watch(Generic[T, R]):
         on_poll: told of every answer this caller reads, with the seconds waited.
         survive_transient: errors worth waiting out (429, 5xx, connection) only delay the wait; any other error
             fails every caller of the group.
-        since: answers of fetches begun at or after this (``clock``) time may be judged, a kept one at once; None:
-            only fetches begun after the wait starts.
+        since: answers of fetches begun at or after this time (on the poller's clock) may be judged, a kept one at
+            once; None: only fetches begun after the wait starts.
         started: when the wait began, for the schedule (a wait resumed after a check goes on at its pace).
         due: when its first fetch is due (default: by the schedule).
     """
@@ -106,7 +106,6 @@ class _Waiter(Generic[T, R]):
     """One caller in its group: its :class:`Watch`, which answers it may judge, when it is due, what it saw last."""
 
     watch: Watch[T, R]
-    clock: Callable[[], float]
     start: float
     deadline: float
     first_usable: int  # the first fetch whose answer this caller may judge by
@@ -144,27 +143,25 @@ class _Waiter(Generic[T, R]):
 
 
 class Poller:
-    """Groups of callers by key; see the module docstring."""
+    """Groups of callers by key, on one clock (its client's); see the module docstring."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
         self._lock = threading.Lock()
         self._groups: dict[Hashable, _Group] = {}
 
-    def wait(
-        self, key: Hashable, fetch: Callable[[], T], watch: Watch[T, R], clock: Callable[[], float] = time.monotonic
-    ) -> R:
+    def wait(self, key: Hashable, fetch: Callable[[], T], watch: Watch[T, R]) -> R:
         """Fetch (shared under ``key``) until ``watch.evaluate`` returns non-None, raises, or time runs out.
 
         ``watch.evaluate`` and ``watch.on_poll`` may run in the thread of another caller of the group (the one that
         fetched).
         """
         group = self._group(key)
-        now = clock()
+        now = self._clock()
         start = now if watch.started is None else watch.started
         with group.lock:
             waiter: _Waiter[T, R] = _Waiter(
                 watch,
-                clock,
                 start=start,
                 deadline=now + watch.timeout,
                 first_usable=group.first_fetch_usable(watch.since),
@@ -174,7 +171,7 @@ class Poller:
             group.join(waiter)
         try:
             while (number := self._decide(group, waiter)) is not None:
-                self._poll(group, number, fetch, clock)
+                self._poll(group, number, fetch)
         finally:
             group.leave(waiter)
         value, error = waiter.outcome  # type: ignore[misc]
@@ -186,12 +183,11 @@ class Poller:
         with self._lock:
             return self._groups.setdefault(key, _Group())
 
-    @staticmethod
-    def _decide(group: _Group, waiter: _Waiter[Any, Any]) -> int | None:
+    def _decide(self, group: _Group, waiter: _Waiter[Any, Any]) -> int | None:
         """Under the group's lock: None once the wait is decided, or the number of the fetch this caller must run."""
         with group.lock:
             while True:
-                now = waiter.clock()
+                now = self._clock()
                 if waiter.outcome is not None or (
                     waiter.has_unjudged_answer(group) and waiter.decided_by_newest(group, now)
                 ):
@@ -206,10 +202,9 @@ class Poller:
                     return group.started
                 leads = not group.polling and group.leader is waiter  # the others sleep until woken
                 wake = min(waiter.next_due, waiter.deadline) if leads else waiter.deadline
-                waiter.wakeup.wait(max(0.0, wake - now))
+                self._clock.wait(waiter.wakeup, max(0.0, wake - now))
 
-    @staticmethod
-    def _poll(group: _Group, number: int, fetch: Callable[[], Any], clock: Callable[[], float]) -> None:
+    def _poll(self, group: _Group, number: int, fetch: Callable[[], Any]) -> None:
         """Outside the lock: run fetch ``number``; then judge its answer (or error) for every caller of the group and
         wake those it decided, and the one due to fetch next."""
         result: Any = None
@@ -223,7 +218,7 @@ class Poller:
             with group.lock:
                 group.polling = False
                 group.finished, group.finished_began = number, group.started_at
-                group.polled_at = now = clock()
+                group.polled_at = now = self._clock()
                 group.result, group.error = result, error
                 for member in group.members:
                     if member.has_unjudged_answer(group) and member.decided_by_newest(group, now):

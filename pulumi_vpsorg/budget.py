@@ -130,13 +130,13 @@ _BUDGETS: dict[str, RequestBudget] = {}
 _BUDGETS_LOCK = threading.Lock()
 
 
-def for_endpoint(endpoint: str, limit: float | None) -> RequestBudget:
+def for_endpoint(endpoint: str, limit: float | None, clock: Callable[[], float] = time.monotonic) -> RequestBudget:
     """The process's budget for ``endpoint`` (its ``endpoint_key``: every spelling of one API shares it), now with the
-    ceiling ``limit`` (see :class:`RequestBudget`)."""
+    ceiling ``limit`` (see :class:`RequestBudget`); made on ``clock`` (the process's clients share one)."""
     with _BUDGETS_LOCK:
         found = _BUDGETS.get(endpoint)
         if found is None:
-            found = _BUDGETS[endpoint] = RequestBudget(limit)
+            found = _BUDGETS[endpoint] = RequestBudget(limit, clock=clock)
         elif found.limit != limit:
             found.set_limit(limit)
         return found

@@ -41,8 +41,8 @@ class Client(BaseClient):
     def _after_init(self) -> None:
         self.snapshots: Snapshots = Snapshots(self)
         self.servers: Servers = Servers(self)
-        self.fleet: Fleet = Fleet()  # what its callers have in progress on the shared lists, and its writes
-        self.poller: Poller = Poller()  # its callers share each fetch of one list (listing, wait)
+        self.fleet: Fleet = Fleet(self.clock)  # what its callers have in progress on the shared lists, its writes
+        self.poller: Poller = Poller(self.clock)  # its callers share each fetch of one list (listing, wait)
 
     def on_write(self, server_id: int | None, name: str | None) -> AbstractContextManager[None]:
         return self.fleet.writes.recording(server_id, name)

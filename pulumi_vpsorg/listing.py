@@ -18,7 +18,6 @@ newest certain list of each server and the last walk are kept for that.
 from __future__ import annotations
 
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
@@ -103,7 +102,7 @@ def reading(client: Client, server_id: int | None) -> Iterator[None]:
     if server_id is not None:
         fleet = client.fleet
         with fleet.lock:
-            fleet.read[server_id] = time.monotonic()
+            fleet.read[server_id] = client.clock()
 
 
 @contextmanager
@@ -122,14 +121,14 @@ def await_other_waits(client: Client, server_id: int | None, timeout: float) -> 
     key = server_id if server_id is not None else _SERVER_UNKNOWN
     with fleet.lock:
         if fleet.waiting[key]:
-            fleet.settled.setdefault(key, threading.Condition(fleet.lock)).wait(max(0.0, timeout))
+            client.clock.wait(fleet.settled.setdefault(key, threading.Condition(fleet.lock)), max(0.0, timeout))
 
 
 def walks_show_completions(client: Client, within: float) -> bool:
     """Whether a walk begun in the last ``within`` seconds showed more snapshots completed than the one before."""
     fleet = client.fleet
     with fleet.lock:
-        return time.monotonic() - fleet.progress_at <= within
+        return client.clock() - fleet.progress_at <= within
 
 
 def walk_speedup(client: Client, server_id: int | None) -> float:
@@ -150,7 +149,7 @@ def read_since(client: Client, server_id: int | None, name: str | None = None, m
     """
     last = client.fleet.writes.last(server_id, name)
     age = _read_max_age() if max_age is None else min(max_age, _read_max_age())
-    return max(time.monotonic() - age, last + 1e-6)
+    return max(client.clock() - age, last + 1e-6)
 
 
 def _read_max_age() -> float:
@@ -163,7 +162,7 @@ def walk(client: Client) -> Listing:
     whether it shows more snapshots completed than the last walk did (see :func:`walks_show_completions`).
     """
     fleet = client.fleet
-    started = time.monotonic()
+    started = client.clock()
     answer = client.snapshot_listing()
     completed = sum(1 for s in answer.snapshots if s.is_completed)
     found = Listing.of_snapshots(answer.snapshots, certain=answer.complete, walk=True)
@@ -179,7 +178,7 @@ def walk(client: Client) -> Listing:
 
 
 def own_list(client: Client, server_id: int) -> Listing:
-    started = time.monotonic()
+    started = client.clock()
     answer = client.snapshot_listing(server_id)
     found = Listing.of_snapshots(answer.snapshots, certain=answer.complete, walk=False)
     _remember(client, server_id, started, found)
@@ -264,7 +263,7 @@ def list_for_lookup(client: Client, server_id: int, name: str, *, after: float) 
     (the name lock's last release), after this process last posted that name or deleted on that server, and at
     most ``LOOKUP_MAX_AGE`` old."""
     since = max(after, read_since(client, server_id, name, max_age=LOOKUP_MAX_AGE))
-    return server_snapshots(client, server_id, since=min(since, time.monotonic()))
+    return server_snapshots(client, server_id, since=min(since, client.clock()))
 
 
 def list_after_completion(client: Client, snap: Snapshot, seen: float, *, others_for: float) -> list[Snapshot]:
@@ -345,7 +344,7 @@ def snapshot_by_id(client: Client, snapshot_id: int, server_id: int | None = Non
 def snapshots_now(client: Client, server_id: int) -> list[Snapshot]:
     """The server's snapshots from a list begun now (never a kept one), whose absences are certain (its own list, or
     a one-page walk): what a step judges by just before it deletes or takes one."""
-    return server_snapshots(client, server_id, since=time.monotonic())
+    return server_snapshots(client, server_id, since=client.clock())
 
 
 def snapshots_for_refresh(client: Client, server_id: int) -> tuple[list[Snapshot], bool]:

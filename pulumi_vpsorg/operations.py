@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -119,7 +118,7 @@ def take_snapshot(
     timeout: float = 3600.0,
     poll_interval: PollInterval = default_poll_interval,
     on_poll: Callable[[Snapshot, float], None] | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
     owner: str | None = None,
 ) -> tuple[Snapshot, bool]:
     """Make sure server ``server_id`` has a snapshot called ``name``; returns ``(snapshot, adopted)``.
@@ -134,14 +133,15 @@ def take_snapshot(
     with deadline(timeout):
         with listing.operating(client, server_id):  # the check after is one certain list, not a poll: not counted
             with name_lock(client, server_id, name) as since:
-                snap, adopted = _look_then_post(client, server_id, name, with_owner(description, owner), since, sleep)
+                described = with_owner(description, owner)
+                snap, adopted = _look_then_post(client, server_id, name, described, since, sleep or client.clock.sleep)
             if not wait:
                 return snap, adopted
-            posted = time.monotonic()
+            posted = client.clock()
             snap = _wait_or_clean_up(client, snap, time_left(timeout), poll_interval, on_poll)
         # One list of the server after this process's other snapshots of it are done serves all their checks: wait
         # for them at most a fifth of the time this one took.
-        seen = time.monotonic()
+        seen = client.clock()
         snaps = listing.list_after_completion(
             client, snap, seen, others_for=min(time_left(timeout), 0.2 * (seen - posted))
         )

@@ -7,7 +7,6 @@ machines, is :mod:`pulumi_vpsorg.safety`'s.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -74,7 +73,7 @@ def _restore_once(
     from .models import RESTORING
     from .operations import restore_once
 
-    started_at = time.monotonic()
+    started_at = api.clock()
     outs: dict[str, Any] = {"restored_snapshot_id": args.snapshot_id, "safety_snapshot_id": None}
     if args.safety:
         done = _with_safety_snapshot(api, args, resource, on_poll)
@@ -166,7 +165,7 @@ def _wait(
         outs["server_status"] = getattr(last, "status", None) or outs["server_status"]
         outs["message"] = (
             f"{outs['message'] or 'Restore started.'} Waiting for the server stopped after "
-            f"{format_duration(time.monotonic() - started_at)}: {e} The restore goes on; it will not be sent again."
+            f"{format_duration(api.clock() - started_at)}: {e} The restore goes on; it will not be sent again."
         )
 
 

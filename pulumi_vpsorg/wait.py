@@ -14,7 +14,6 @@ the last object seen.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -49,16 +48,20 @@ def default_poll_interval(elapsed: float) -> float:
     return min(60.0, max(1.0, elapsed / 5))
 
 
-class _AbsentFromWalk(Exception):
-    """The snapshot waited for is absent from a walk of the account: its server's own list must decide."""
+@dataclass(frozen=True)
+class _AbsentFromWalk:
+    """A verdict: the snapshot waited for is absent from a walk of the account: its server's own list must decide."""
 
 
-class _ListSourceChanged(Exception):
-    """Polls for this wait are now shared elsewhere (a walk became cheaper than a server's own list, or not)."""
+@dataclass(frozen=True)
+class _ListSourceChanged:
+    """A verdict: polls for this wait are now shared elsewhere (a walk became cheaper than a server's own list, or
+    not); the next is ``due`` then."""
 
-    def __init__(self, due: float) -> None:
-        super().__init__(due)
-        self.due = due
+    due: float
+
+
+_Verdict = Snapshot | _AbsentFromWalk | _ListSourceChanged
 
 
 @dataclass
@@ -72,11 +75,11 @@ class _SnapshotWatch:
     def find(self, found: Listing) -> Snapshot | None:
         return next((s for s in found.server(self.latest.server_id) if s.id == self.latest.id), None)
 
-    def evaluate(self, found: Listing) -> Snapshot | None:
+    def evaluate(self, found: Listing) -> Snapshot | _AbsentFromWalk | None:
         snap = self.find(found)
         if snap is None:
             if not found.certain:
-                raise _AbsentFromWalk
+                return _AbsentFromWalk()
             raise SnapshotFailedError(
                 f"Snapshot {self.latest.id} ({self.latest.name!r}) disappeared from VPS.org while it was being "
                 "created.",
@@ -123,37 +126,38 @@ def wait_for_snapshot(
     if on_poll is not None:
         on_poll(snapshot, 0.0)
     watch = _SnapshotWatch(snapshot, timeout, on_poll)
-    start = time.monotonic()
+    start = client.clock()
     poll_interval = _fleet_schedule(client, snapshot.server_id, poll_interval)
     due: float | None = None
     with listing.operating(client, snapshot.server_id), listing.waiting_for_snapshot(client, snapshot.server_id):
         while True:
             key, fetch = listing.list_source(client, snapshot.server_id)
-            try:
-                verdict = _judged_unless_source_changed(client, watch, key, poll_interval, start)
-                left = max(0.0, start + timeout - time.monotonic())
-                schedule = Watch(verdict, watch.timed_out, left, poll_interval, watch.progress, started=start, due=due)
-                return client.poller.wait(key, fetch, schedule)
-            except _ListSourceChanged as moved:
-                due = moved.due  # the next poll, from its new source, when it was due anyway
-            except _AbsentFromWalk:  # a walk lacks it: its server's own list, begun now, decides
-                done, due = _confirm(client, watch, start + timeout), None
-                if done is not None:
-                    return done
+            judge = _judged_unless_source_changed(client, watch, key, poll_interval, start)
+            left = max(0.0, start + timeout - client.clock())
+            verdict = client.poller.wait(
+                key, fetch, Watch(judge, watch.timed_out, left, poll_interval, watch.progress, started=start, due=due)
+            )
+            if isinstance(verdict, Snapshot):
+                return verdict
+            if isinstance(verdict, _ListSourceChanged):
+                due = verdict.due  # the next poll, from its new source, when it was due anyway
+                continue
+            done, due = _confirm(client, watch, start + timeout), None  # a walk lacks it: its own list decides
+            if done is not None:
+                return done
 
 
 def _judged_unless_source_changed(
     client: Client, watch: _SnapshotWatch, key: object, poll_interval: PollInterval, start: float
-) -> Callable[[Listing], Snapshot | None]:
-    """``watch.evaluate``, raising :class:`_ListSourceChanged` once polls for this wait are shared under another
-    key."""
+) -> Callable[[Listing], _Verdict | None]:
+    """``watch.evaluate``, or :class:`_ListSourceChanged` once polls for this wait are shared under another key."""
 
-    def evaluate(found: Listing) -> Snapshot | None:
-        done = watch.evaluate(found)
-        if done is None and listing.list_source(client, watch.latest.server_id)[0] != key:
-            now = time.monotonic()
-            raise _ListSourceChanged(now + poll_interval(now - start))
-        return done
+    def evaluate(found: Listing) -> _Verdict | None:
+        verdict = watch.evaluate(found)
+        if verdict is None and listing.list_source(client, watch.latest.server_id)[0] != key:
+            now = client.clock()
+            return _ListSourceChanged(now + poll_interval(now - start))
+        return verdict
 
     return evaluate
 
@@ -164,9 +168,12 @@ def _confirm(client: Client, watch: _SnapshotWatch, deadline: float) -> Snapshot
     key, fetch = listing.list_source(client, watch.latest.server_id, own=True)
 
     def judge(found: Listing) -> tuple[Snapshot | None]:
-        return (watch.evaluate(found) if found.certain or watch.find(found) else None,)
+        if not (found.certain or watch.find(found)):
+            return (None,)
+        verdict = watch.evaluate(found)  # never _AbsentFromWalk: absence from a certain list fails the wait
+        return (verdict if isinstance(verdict, Snapshot) else None,)
 
-    left = max(0.001, deadline - time.monotonic())
+    left = max(0.001, deadline - client.clock())
     (done,) = client.poller.wait(key, fetch, Watch(judge, watch.timed_out, left, lambda _: listing.GATHER_SECONDS))
     return done
 

@@ -39,15 +39,26 @@ def plain(s: struct_pb2.Struct) -> dict[str, Any]:
     return json_format.MessageToDict(s)
 
 
+def python_m(module: str, clock_scale: float | None) -> list[str]:
+    """``python -m module``; with ``clock_scale``, its clients on a clock that many times as fast (tests/_host.py)."""
+    if clock_scale is None:
+        return [sys.executable, "-m", module]
+    host = os.path.join(os.path.dirname(__file__), "_host.py")
+    return [sys.executable, host, "--clock-scale", f"{clock_scale}", module]
+
+
 class ProviderHost:
     """One ``python -m pulumi.dynamic`` process, as the engine starts it for one deployment."""
 
-    def __init__(self, env: dict[str, str] | None = None, engine: str | None = None) -> None:
-        """``engine``: the engine's address, which the engine passes to the host as its argument."""
+    def __init__(
+        self, env: dict[str, str] | None = None, engine: str | None = None, clock_scale: float | None = None
+    ) -> None:
+        """``engine``: the engine's address, which the engine passes to the host as its argument. ``clock_scale``:
+        the host's clients on a clock that many times as fast as real time (``tests/_host.py``)."""
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("VPSORG_")}
         full_env.update(env or {})
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "pulumi.dynamic", *([engine] if engine else [])],
+            [*python_m("pulumi.dynamic", clock_scale), *([engine] if engine else [])],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=full_env,

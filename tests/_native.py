@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import threading
 from concurrent import futures
 from typing import Any
 
 import grpc
-from _engine import plain, struct
+from _engine import plain, python_m, struct
 from google.protobuf import empty_pb2
 from pulumi.runtime import proto
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2_grpc
@@ -52,12 +51,15 @@ class FakeEngine(engine_pb2_grpc.EngineServicer):
 class NativeHost:
     """One plugin process, as the engine starts one per provider instance."""
 
-    def __init__(self, engine: FakeEngine | None = None, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, engine: FakeEngine | None = None, env: dict[str, str] | None = None, clock_scale: float | None = None
+    ) -> None:
+        """``clock_scale``: the plugin's clients on a clock that many times as fast as real time (tests/_host.py)."""
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("VPSORG_") or k == "VPSORG_LOCK_DIR"}
         full_env.update(env or {})
         args = [engine.address] if engine else []
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "pulumi_vpsorg.native", *args],
+            [*python_m("pulumi_vpsorg.native", clock_scale), *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=full_env,

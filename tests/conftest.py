@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from _consts import TOKEN
+from _clock import ScaledClock
+from _consts import CLOCK_SCALE, TOKEN
 from _engine import RESTORE_TYPE, SERIES_TYPE, SNAPSHOT_TYPE, ProviderHost, run_program
 
 from pulumi_vpsorg import Snapshot, SnapshotRestore, SnapshotSeries, budget
@@ -68,28 +70,36 @@ def provider_values() -> dict[str, str]:
 @pytest.fixture(scope="session")
 def _shared_host(_shared_api: Running) -> Iterator[ProviderHost]:
     # Every test starts from a fresh emulator, so the host must not serve a read from a list of an earlier test.
-    h = ProviderHost({"VPSORG_READ_MAX_AGE": "0", "VPSORG_MAX_RPS": "0"})
+    h = ProviderHost({"VPSORG_READ_MAX_AGE": "0", "VPSORG_MAX_RPS": "0"}, clock_scale=CLOCK_SCALE)
     h.configure({"vpsorg:token": TOKEN, "vpsorg:endpoint": _shared_api.endpoint})
     yield h
     h.close()
 
 
 @pytest.fixture
-def host(api: Running, _shared_host: ProviderHost) -> ProviderHost:
+def _scaled_api(api: Running, monkeypatch: pytest.MonkeyPatch) -> Running:
+    """The emulator on the provider hosts' clock (its times are wall-clock times, run as fast)."""
+    monkeypatch.setattr(api.emu, "clock", ScaledClock(CLOCK_SCALE, now=time.time))
+    return api
+
+
+@pytest.fixture
+def host(_scaled_api: Running, _shared_host: ProviderHost) -> ProviderHost:
     """The provider host, configured as a stack with `vpsorg:token` and `vpsorg:endpoint` would configure it.
 
     One host serves the whole session, as one serves a whole deployment; the emulator behind it is fresh per test.
+    Both are on a clock ten times as fast as real time (``CLOCK_SCALE``).
     """
     return _shared_host
 
 
 @pytest.fixture
-def own_host(api: Running) -> Iterator[ProviderHost]:
+def own_host(_scaled_api: Running) -> Iterator[ProviderHost]:
     """A provider host of this test's own, for tests whose 429s would slow the shared host's request budget (it
     is process-wide, as in a real deployment) for the tests after them.
     """
-    h = ProviderHost({"VPSORG_READ_MAX_AGE": "0", "VPSORG_MAX_RPS": "0"})
-    h.configure({"vpsorg:token": TOKEN, "vpsorg:endpoint": api.endpoint})
+    h = ProviderHost({"VPSORG_READ_MAX_AGE": "0", "VPSORG_MAX_RPS": "0"}, clock_scale=CLOCK_SCALE)
+    h.configure({"vpsorg:token": TOKEN, "vpsorg:endpoint": _scaled_api.endpoint})
     yield h
     h.close()
 

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 
 import pytest
+from _clock import FakeClock
 from _consts import TOKEN
 
 from pulumi_vpsorg.cli import Environment, ExitStatus, main
@@ -37,7 +38,15 @@ class Terminal(io.StringIO):
 
 
 @pytest.fixture
-def run(api, monkeypatch):
+def clock(api, monkeypatch):
+    """One clock, the test's, for the emulator and the command line: waits take no real time."""
+    clock = FakeClock(start=time.time())
+    monkeypatch.setattr(api.emu, "clock", clock)
+    return clock
+
+
+@pytest.fixture
+def run(api, monkeypatch, clock):
     def run(*args: str, token: str | None = TOKEN, stdin: io.StringIO | None = None) -> Ran:
         monkeypatch.setenv("VPSORG_ENDPOINT", api.endpoint)
         if token is None:
@@ -45,7 +54,7 @@ def run(api, monkeypatch):
         else:
             monkeypatch.setenv("VPSORG_TOKEN", token)
         out, err = io.StringIO(), io.StringIO()
-        code = main(list(args), Environment(stdin=stdin or io.StringIO(), stdout=out, stderr=err))
+        code = main(list(args), Environment(stdin=stdin or io.StringIO(), stdout=out, stderr=err, clock=clock))
         return Ran(int(code), out.getvalue(), err.getvalue())
 
     return run

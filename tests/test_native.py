@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import grpc
 import pytest
-from _consts import TOKEN
+from _consts import CLOCK_SCALE, TOKEN
 from _engine import plain, struct
 from _native import RESTORE, SNAPSHOT, FakeEngine, NativeHost, urn
 from _waits import until
@@ -30,16 +30,16 @@ SCHEMA = json.load(open(os.path.join(os.path.dirname(__file__), "..", "schema.js
 
 @pytest.fixture(scope="module")
 def _shared_native() -> Iterator[NativeHost]:
-    h = NativeHost(env=QUIET)
+    h = NativeHost(env=QUIET, clock_scale=CLOCK_SCALE)
     yield h
     h.close()
 
 
 @pytest.fixture
-def native(api, _shared_native: NativeHost) -> NativeHost:
+def native(_scaled_api, _shared_native: NativeHost) -> NativeHost:
     """One plugin process for the module (as one serves a whole deployment), configured for this test's fresh
-    emulator as an explicit provider's inputs would configure it."""
-    _shared_native.configure(token=TOKEN, endpoint=api.endpoint)
+    emulator as an explicit provider's inputs would configure it; both on a clock ten times as fast as real time."""
+    _shared_native.configure(token=TOKEN, endpoint=_scaled_api.endpoint)
     return _shared_native
 
 

@@ -14,6 +14,7 @@ from _clock import FakeClock
 from _waits import joined
 
 from pulumi_vpsorg import Client, SnapshotLimitError, VpsorgError, _locks
+from pulumi_vpsorg._clock import MONOTONIC, Clock
 from pulumi_vpsorg.emulator import Emulator, serve
 from pulumi_vpsorg.operations import POST_GRACE, delete_snapshot, find_by_name, take_snapshot
 
@@ -21,9 +22,12 @@ TOKEN = "vps_ops"
 VPSORG = os.path.join(os.path.dirname(sys.executable), "vpsorg")
 
 
-def _setup(seconds: float = 0.1):
-    emu, clock = Emulator(token=TOKEN, snapshot_seconds=seconds), FakeClock()
-    return emu, Client(TOKEN, "http://emulator/api/v1", transport=emu.transport(), sleep=clock.sleep, clock=clock)
+def _setup(seconds: float = 0.1, clock: Clock | None = None):
+    """An in-process emulator and a client on one clock: by default one the test controls, so waits take no real
+    time; threads that race each other need the real one (a fake clock's waits end at once, so they never overlap)."""
+    clock = FakeClock() if clock is None else clock
+    emu = Emulator(token=TOKEN, snapshot_seconds=seconds, clock=clock)
+    return emu, Client(TOKEN, "http://emulator/api/v1", transport=emu.transport(), clock=clock)
 
 
 @pytest.mark.parametrize("lock_folder", ["usable", "unusable"])
@@ -31,7 +35,7 @@ def test_two_creates_of_one_name_at_once_make_one_snapshot(lock_folder, monkeypa
     """One POST from four threads: by the lock file, and without a usable lock folder by the in-process lock."""
     if lock_folder == "unusable":
         monkeypatch.setattr(_locks, "lock_folder", lambda: None)
-    emu, api = _setup()
+    emu, api = _setup(clock=MONOTONIC)
     results = []
     threads = [
         threading.Thread(target=lambda: results.append(take_snapshot(api, 12345, "same", wait=False))) for _ in range(4)
@@ -92,14 +96,12 @@ def test_a_lost_post_that_lands_late_is_found_and_is_ours():
 
 
 def test_a_post_refused_with_429_is_sent_again_by_the_client_after_retry_after():
-    emu = Emulator(token=TOKEN, snapshot_seconds=0)
-    sleeps: list[float] = []
-    api = Client(TOKEN, "http://emulator/api/v1", transport=emu.transport(), sleep=sleeps.append)
+    emu, api = _setup(seconds=0)
     emu.inject(status=429, retry_after=1, method="POST")
     snap, _ = take_snapshot(api, 12345, "n")
     assert [s["id"] for s in emu.snapshots()] == [snap.id]
     assert [r["method"] for r in emu.log][:3] == ["GET", "POST", "POST"]  # one retry loop: the client's
-    assert 0.9 <= sleeps[0] <= 1.0  # the budget's pause for everyone, Retry-After long
+    assert 0.9 <= api.clock.slept[0] <= 1.0  # the budget's pause for everyone, Retry-After long
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 504])

@@ -7,8 +7,10 @@ import threading
 import time
 
 import pytest
+from _clock import FakeClock, ObservedClock
 from _waits import joined
 
+from pulumi_vpsorg._clock import MONOTONIC
 from pulumi_vpsorg._poller import Poller, Watch
 from pulumi_vpsorg.errors import WaitTimeoutError
 
@@ -17,9 +19,39 @@ def _timed_out(_: object) -> WaitTimeoutError:
     return WaitTimeoutError("timed out")
 
 
+def _set_at_second_reading_of_this_thread(event: threading.Event) -> ObservedClock:
+    """The real clock, setting ``event`` at this thread's second reading: in ``Poller.wait`` that one is taken in the
+    group, after joining it."""
+    this, readings = threading.current_thread(), []
+
+    def on_reading() -> None:
+        if threading.current_thread() is this:
+            readings.append(None)
+            if len(readings) == 2:
+                event.set()
+
+    return ObservedClock(on_reading)
+
+
+def test_on_the_clock_it_is_given_a_wait_of_minutes_takes_no_real_time():
+    clock, fetched_at = FakeClock(), []
+
+    def fetch() -> int:
+        fetched_at.append(clock())
+        return len(fetched_at)
+
+    started = time.monotonic()
+    got = Poller(clock).wait("k", fetch, Watch(lambda n: n if n >= 3 else None, _timed_out, 600, lambda _: 60))
+    assert got == 3 and fetched_at == pytest.approx([1060.0, 1120.0, 1180.0], abs=0.01)  # in the clock's time
+    assert time.monotonic() - started < 1
+    with pytest.raises(WaitTimeoutError):
+        Poller(clock).wait("k", fetch, Watch(lambda _: None, _timed_out, 600, lambda _: 60))
+    assert clock() == pytest.approx(1780.0, abs=0.01)  # it ran out when the clock said so
+
+
 def test_the_next_fetch_comes_when_the_earliest_caller_is_due_whoever_fetched_last():
-    poller, fetches = Poller(), []
     fetching, caller_joined = threading.Event(), threading.Event()
+    poller, fetches = Poller(_set_at_second_reading_of_this_thread(caller_joined)), []
 
     def fetch() -> int:
         fetches.append(time.monotonic())
@@ -30,27 +62,19 @@ def test_the_next_fetch_comes_when_the_earliest_caller_is_due_whoever_fetched_la
 
     def slow() -> None:  # fetches at once, then would poll again only in 10 s
         with pytest.raises(WaitTimeoutError):
-            poller.wait("k", fetch, Watch(lambda _: None, _timed_out, 3.0, lambda _: 10, due=time.monotonic()))
-
-    readings = []
-
-    def quick_clock() -> float:  # its second reading is taken in the group, after joining it
-        readings.append(None)
-        if len(readings) == 2:
-            caller_joined.set()
-        return time.monotonic()
+            poller.wait("k", fetch, Watch(lambda _: None, _timed_out, 1.0, lambda _: 10, due=time.monotonic()))
 
     thread = threading.Thread(target=slow)
     thread.start()
     assert fetching.wait(5)
     started = time.monotonic()
-    got = poller.wait("k", fetch, Watch(lambda n: n if n >= 2 else None, _timed_out, 5.0, lambda _: 0.05), quick_clock)
+    got = poller.wait("k", fetch, Watch(lambda n: n if n >= 2 else None, _timed_out, 5.0, lambda _: 0.05))
     assert got == 2 and time.monotonic() - started < 5  # on the quick caller's schedule, not the slow one's 10 s
     joined([thread])
 
 
 def test_an_answer_is_judged_for_every_caller_by_the_one_that_fetched_it():
-    poller, fetched_by, judged = Poller(), {}, []
+    poller, fetched_by, judged = Poller(MONOTONIC), {}, []
     lock = threading.Lock()
 
     def fetch() -> int:
@@ -77,8 +101,8 @@ def test_an_answer_is_judged_for_every_caller_by_the_one_that_fetched_it():
 def test_a_caller_never_judges_by_a_fetch_begun_before_it_joined_or_before_its_since():
     """A wait judges only answers of fetches begun after it started (no ``since``), or at or after its ``since``: an
     answer begun earlier may predate what it waits for (a snapshot created just before it joined)."""
-    poller, began = Poller(), []
     in_first_fetch, caller_joined = threading.Event(), threading.Event()
+    poller, began = Poller(_set_at_second_reading_of_this_thread(caller_joined)), []
 
     def fetch() -> int:
         began.append(time.monotonic())
@@ -90,19 +114,11 @@ def test_a_caller_never_judges_by_a_fetch_begun_before_it_joined_or_before_its_s
     def first() -> None:
         poller.wait("k", fetch, Watch(lambda n: n if n >= 2 else None, _timed_out, 5, lambda _: 0.01, due=0.0))
 
-    readings: list[None] = []
-
-    def clock() -> float:  # its second reading is taken in the group, after joining it
-        readings.append(None)
-        if len(readings) == 2:
-            caller_joined.set()
-        return time.monotonic()
-
     thread = threading.Thread(target=first)
     thread.start()
     assert in_first_fetch.wait(5), "the first fetch never began"
     seen: list[int] = []
-    poller.wait("k", fetch, Watch(lambda n: seen.append(n) or n, _timed_out, 5, lambda _: 0.01), clock)
+    poller.wait("k", fetch, Watch(lambda n: seen.append(n) or n, _timed_out, 5, lambda _: 0.01))
     thread.join(5)
     assert not thread.is_alive() and seen and min(seen) >= 2  # fetch 1 began before it joined: never judged
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from .._clock import MONOTONIC
 from ..client import Client
 from ..errors import CLI_TOKEN_HINT
 from ..listing import snapshot_by_id
@@ -11,15 +12,17 @@ from ..models import Server, Snapshot
 from ._env import DoesNotExist, Environment, NothingSent
 
 
-def client(args: argparse.Namespace) -> Client:
-    """The API client of ``--token`` / ``--endpoint``, else the environment's; one given empty is refused."""
+def client(args: argparse.Namespace, env: Environment) -> Client:
+    """The API client of ``--token`` / ``--endpoint``, else the environment's, on ``env``'s clock; one given empty is
+    refused."""
     for option in ("token", "endpoint"):
         if getattr(args, option, None) is not None and not getattr(args, option).strip():
             raise NothingSent(
                 f"--{option} is empty (an unset variable?): give it a value, or leave it out to use "
                 f"$VPSORG_{option.upper()}; nothing was sent"
             )
-    return Client(getattr(args, "token", None), getattr(args, "endpoint", None), token_hint=CLI_TOKEN_HINT)
+    token, endpoint = getattr(args, "token", None), getattr(args, "endpoint", None)
+    return Client(token, endpoint, token_hint=CLI_TOKEN_HINT, clock=None if env.clock is MONOTONIC else env.clock)
 
 
 def confirm(args: argparse.Namespace, env: Environment, question: str) -> None:

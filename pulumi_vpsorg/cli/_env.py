@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any, TextIO
 
+from .._clock import MONOTONIC, Clock
+
 
 class ExitStatus(IntEnum):
     """The exit codes of ``vpsorg``."""
@@ -23,12 +25,13 @@ class ExitStatus(IntEnum):
 
 @dataclass
 class Environment:
-    """The streams (httpie's idea): the process's own, or a test's. ``after_interrupt`` is what a Ctrl-C or SIGTERM
-    right now leaves going on at VPS.org, and what re-running does; commands keep it up to date."""
+    """The streams (httpie's idea) and the clock: the process's own, or a test's. ``after_interrupt`` is what a Ctrl-C
+    or SIGTERM right now leaves going on at VPS.org, and what re-running does; commands keep it up to date."""
 
     stdin: TextIO = field(default_factory=lambda: sys.stdin)
     stdout: TextIO = field(default_factory=lambda: sys.stdout)
     stderr: TextIO = field(default_factory=lambda: sys.stderr)
+    clock: Clock = MONOTONIC  # a test's own (its client's budget then is its own too: see Client's ``clock``)
     after_interrupt: str = "Nothing was sent to VPS.org."
 
     def print(self, text: str, *, flush: bool = False) -> None:

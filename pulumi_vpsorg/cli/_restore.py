@@ -51,7 +51,7 @@ def pick_rollback_snapshot(snapshots: list[Snapshot], wanted: str | None) -> Sna
 
 
 def cmd_restore(args: argparse.Namespace, env: Environment) -> int:
-    with client(args) as api:
+    with client(args, env) as api:
         snap = find_unless_ignored(api, args, env, "nothing restored")
         return _restore(args, env, api, snap) if snap else ExitStatus.SUCCESS
 
@@ -62,7 +62,7 @@ def cmd_rollback(args: argparse.Namespace, env: Environment) -> int:
             "--snapshot is empty (an unset variable?): name the snapshot by name or id, or leave out "
             "--snapshot to restore the newest completed one; nothing was sent"
         )
-    with client(args) as api:
+    with client(args, env) as api:
         server = find_server(api, args.server)
         snaps = api.list_snapshots(server_id=server.id)
         try:

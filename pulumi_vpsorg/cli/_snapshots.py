@@ -16,7 +16,7 @@ from ._output import Progress, columns, show, show_one, snapshot_json, snapshot_
 
 
 def cmd_list(args: argparse.Namespace, env: Environment) -> int:
-    with client(args) as api:
+    with client(args, env) as api:
         sid = find_server(api, args.server).id if args.server is not None else None  # one that is not there: exit 1
         snaps = api.list_snapshots(server_id=sid)
     snaps = [s for s in snaps if args.name in (None, s.name) and args.status in (None, s.status)]
@@ -25,7 +25,7 @@ def cmd_list(args: argparse.Namespace, env: Environment) -> int:
 
 
 def cmd_get(args: argparse.Namespace, env: Environment) -> int:
-    with client(args) as api:
+    with client(args, env) as api:
         snap = find_snapshot(api, args.id)
     wide = args.output == "wide"
     show_one(env, args, snapshot_json(snap), snap.id, (snapshot_row(snap, wide), columns("snapshot", wide)))
@@ -45,7 +45,7 @@ def cmd_create(args: argparse.Namespace, env: Environment) -> int:
     problem = snapshot_name_problem(args.name)
     if problem:
         raise NothingSent(f"--{problem}")
-    with client(args) as api:
+    with client(args, env) as api:
         sid = server_id(api, args.server)
         if args.rotate:
             _make_room(api, args, env, sid)
@@ -124,7 +124,7 @@ def _delete_all(api: Client, args: argparse.Namespace, env: Environment, doomed:
 
 
 def cmd_prune(args: argparse.Namespace, env: Environment) -> int:
-    with client(args) as api:
+    with client(args, env) as api:
         sid = server_id(api, args.server)
         doomed = prunable(api.list_snapshots(server_id=sid), args.name_prefix or "", args.keep)
         if args.dry_run or not doomed:
@@ -140,7 +140,7 @@ def cmd_prune(args: argparse.Namespace, env: Environment) -> int:
 
 
 def cmd_wait(args: argparse.Namespace, env: Environment) -> int:
-    with client(args) as api:
+    with client(args, env) as api:
         snap = find_snapshot(api, args.id)
         env.after_interrupt = f"Snapshot {snap.id} goes on at VPS.org: `vpsorg snapshots wait {snap.id}` resumes."
         progress, on_poll = _progress(env)
@@ -158,7 +158,7 @@ def cmd_wait(args: argparse.Namespace, env: Environment) -> int:
 
 
 def cmd_delete(args: argparse.Namespace, env: Environment) -> int:
-    with client(args) as api:
+    with client(args, env) as api:
         snap = find_unless_ignored(api, args, env, "nothing to delete")
         if snap is None:
             return ExitStatus.SUCCESS
