@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check 'matplotlib>=3.8'
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/fleet.py
+	$(BIN)/python benchmarks/processes.py --processes 1,5 --snapshots 24 --threads 8
 
 # Fleets under the real engine (docs/fleets.md): 500 / 100 at S = 30, 60 and 120 s, the two front doors, a strict
 # rate limit, and the kill-and-rerun trials (about 35 minutes; the CLI and its language hosts from scripts/pulumi-cli).

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import heapq
+import random
 import threading
 import time
 
@@ -9,8 +11,9 @@ import pytest
 from _waits import joined
 
 from pulumi_vpsorg import Client, ConfigurationError, budget
-from pulumi_vpsorg.budget import BURST, LOOKAHEAD, RequestBudget, rate_limit
+from pulumi_vpsorg.budget import ADDITIVE_STEP, BURST, DECREASE, JITTER, LOOKAHEAD, RequestBudget, rate_limit
 from pulumi_vpsorg.emulator import Emulator
+from pulumi_vpsorg.emulator.faults import RateLimit
 
 TOKEN = "vps_budget"
 
@@ -31,32 +34,46 @@ def test_a_burst_then_one_request_per_interval():
     assert asked[BURST:] == [(pytest.approx(0.1), True), (pytest.approx(0.2), True), (LOOKAHEAD, False)]
 
 
-def test_a_429_pauses_every_caller_and_halves_the_rate_once_per_pause():
+def test_a_429_pauses_every_caller_and_slows_the_rate_once_per_pause():
     clock = Clock()
-    b = RequestBudget(10, clock=clock)
+    b = RequestBudget(10, clock=clock, jitter=lambda: 0.0)
     b.refused(2.0)
-    b.refused(2.0)  # another caller's 429 from the same burst: the rate halves once
-    assert b.rate == 5 and b.throttled == 2
+    b.refused(2.0)  # another caller's 429 from the same burst: the rate drops once
+    assert b.rate == 5 and b.throttled == 2  # the first refusal halves the rate sent
     assert b.reserve()[:2] == (pytest.approx(2.0), True)  # any caller, not only the refused one
     assert b.reserve()[:2] == (pytest.approx(2.2), True)  # and no burst after the pause: one per 1/5 s
     clock.now += 3
-    for _ in range(40):
+    for _ in range(300):
         b.answered()
     assert b.rate == 10  # recovers to the limit, never above it
 
 
-def test_without_a_ceiling_the_rate_grows_by_two_per_answer_until_a_refusal_then_by_one_a_second():
+def test_a_pause_is_its_retry_after_and_at_most_a_fifth_more_so_processes_do_not_come_back_at_once():
     clock = Clock()
-    b = RequestBudget(None, clock=clock)
+    for jitter, until in [(0.0, 101.0), (0.999, 101.0 + JITTER * 0.999)]:
+        b = RequestBudget(None, clock=clock, jitter=lambda j=jitter: j)
+        b.refused(1.0)
+        assert b.paused_until == pytest.approx(until)
+
+
+def test_without_a_ceiling_the_rate_grows_by_two_per_answer_until_a_refusal_then_slowly_from_what_was_answered():
+    clock = Clock()
+    b = RequestBudget(None, clock=clock, jitter=lambda: 0.0)
     assert b.rate == 10
     for _ in range(45):
         b.answered()
     assert b.rate == 100  # slow start: two requests a second more for each answer
-    b.refused(1.0)
+    b.refused(1.0)  # the first refusal halves: what the slow start saw answered includes the API's burst
     assert b.rate == 50 and b.threshold == 50
-    for _ in range(50):  # about a second of answers at 50 a second
+    clock.now += 2  # the pause is over; a second of answers, 20 of the 50 a second sent
+    for _ in range(20):
         b.answered()
-    assert 50.9 < b.rate < 51.1  # additive: one a second more per second
+    b.refused(1.0)
+    assert b.rate == pytest.approx(DECREASE * 20) and b.threshold == b.rate  # from what was answered, not halved
+    before = b.rate
+    for _ in range(round(before)):  # about a second of answers at that rate
+        b.answered()
+    assert b.rate == pytest.approx(before + ADDITIVE_STEP, abs=0.01)  # additive: ADDITIVE_STEP a second per second
 
 
 def test_a_ceiling_is_never_passed_and_the_start_is_never_above_it():
@@ -76,7 +93,7 @@ def test_a_503_slows_every_caller_as_a_429_does(monkeypatch):
     emu.inject(status=503, retry_after=2, method="GET")
     api.list_servers()
     assert api.budget.throttled == 1 and 5 <= api.budget.rate < 6  # halved from 10, then one answer
-    assert sleeps and 1.9 <= sleeps[0] <= 2.0  # everyone paused for its Retry-After
+    assert sleeps and 1.9 <= sleeps[0] <= 2.0 * (1 + JITTER)  # everyone paused for its Retry-After
 
 
 def test_a_slot_is_taken_at_the_rate_of_when_it_comes_not_of_when_it_was_asked_for():
@@ -95,7 +112,7 @@ def test_a_slot_is_taken_at_the_rate_of_when_it_comes_not_of_when_it_was_asked_f
 
 def test_zero_is_unpaced_until_a_429_then_paced_at_half_what_was_sent():
     clock = Clock()
-    b = RequestBudget(0, clock=clock)
+    b = RequestBudget(0, clock=clock, jitter=lambda: 0.0)
     assert [b.reserve()[0] for _ in range(100)] == [0.0] * 100
     b.refused(1.5)
     assert b.rate == 50  # 100 went out in the last second
@@ -166,3 +183,43 @@ def test_the_emulator_rate_limit_is_checked_and_can_be_lifted():
     assert statuses == [200, 429, 429]
     emu.inject(rate_limit=0)
     assert emu.handle("GET", "/api/v1/servers/", f"Bearer {TOKEN}", b"").status == 200  # type: ignore[union-attr]
+
+
+def _share_one_limit(processes: int, limit: float, seconds: float) -> tuple[list[int], int]:
+    """Independent processes, each with its own budget and always more to send, against one API that refuses
+    (429, ``Retry-After: 1``) beyond ``limit`` requests a second, as the emulator does; simulated time, so no test
+    waits. Returns the requests answered per process, and those refused."""
+    clock, chance = Clock(), random.Random(7)
+    clock.now = 0.0
+    budgets = [RequestBudget(None, clock=clock, jitter=chance.random) for _ in range(processes)]
+    api = RateLimit(limit, 0.0)
+    answered, refused = [0] * processes, 0
+    asks = [(chance.random() * 0.01, p, None) for p in range(processes)]  # (when, process, the pause count it took)
+    while asks:
+        clock.now, p, took = heapq.heappop(asks)
+        if clock.now >= seconds:
+            continue
+        if took is not None and took == budgets[p].pauses:  # its slot came, and no pause began meanwhile: sent
+            if api.take(clock.now) is None:
+                answered[p] += 1
+                budgets[p].answered()
+            else:
+                refused += 1
+                budgets[p].refused(1.0)
+            heapq.heappush(asks, (clock.now, p, None))
+            continue
+        wait, taken, pauses = budgets[p].reserve()
+        heapq.heappush(asks, (clock.now + wait + 1e-9, p, pauses if taken else None))
+    return answered, refused
+
+
+@pytest.mark.parametrize("processes, most_refused", [(1, 0.05), (5, 0.10)])
+def test_processes_sharing_one_limit_get_fair_shares_near_it_with_few_refusals(processes, most_refused):
+    """Nothing is shared but the API's answers: each process paces from the rate it was answered, so together they
+    stay just under the limit (as TCP flows share a link). Halving the rate sent at every refusal refused 18% with 5
+    processes."""
+    answered, refused = _share_one_limit(processes, limit=10, seconds=120)
+    total = sum(answered)
+    assert refused <= most_refused * (total + refused), (refused, total)
+    assert total >= 0.9 * 10 * 120  # near the limit, not far under it
+    assert max(answered) <= 2 * min(answered), answered

@@ -52,7 +52,7 @@ export interface ProviderArgs {
      */
     endpoint?: pulumi.Input<string | undefined>;
     /**
-     * Ceiling of the request budget, in requests a second for this provider (0: unpaced). Unset, the rate starts at 10 a second, grows while VPS.org answers and halves on a 429 or 503 (every request pausing for its Retry-After). Defaults to `VPSORG_MAX_RPS`.
+     * Ceiling of the request budget, in requests a second for this provider (0: unpaced). Unset, the rate starts at 10 a second, grows while VPS.org answers and on a 429 or 503 drops below the rate VPS.org was answering (every request pausing for its Retry-After). Defaults to `VPSORG_MAX_RPS`.
      */
     maxRequestsPerSecond?: pulumi.Input<number | undefined>;
     /**

@@ -48,7 +48,7 @@ func NewProvider(ctx *pulumi.Context,
 type providerArgs struct {
 	// VPS.org API base URL; defaults to `VPSORG_ENDPOINT`.
 	Endpoint *string `pulumi:"endpoint"`
-	// Ceiling of the request budget, in requests a second for this provider (0: unpaced). Unset, the rate starts at 10 a second, grows while VPS.org answers and halves on a 429 or 503 (every request pausing for its Retry-After). Defaults to `VPSORG_MAX_RPS`.
+	// Ceiling of the request budget, in requests a second for this provider (0: unpaced). Unset, the rate starts at 10 a second, grows while VPS.org answers and on a 429 or 503 drops below the rate VPS.org was answering (every request pausing for its Retry-After). Defaults to `VPSORG_MAX_RPS`.
 	MaxRequestsPerSecond *float64 `pulumi:"maxRequestsPerSecond"`
 	// VPS.org API token; unset, the plugin reads `VPSORG_TOKEN` from its environment when it runs (so a token from the environment is never stored in state).
 	Token *string `pulumi:"token"`
@@ -58,7 +58,7 @@ type providerArgs struct {
 type ProviderArgs struct {
 	// VPS.org API base URL; defaults to `VPSORG_ENDPOINT`.
 	Endpoint pulumi.StringPtrInput
-	// Ceiling of the request budget, in requests a second for this provider (0: unpaced). Unset, the rate starts at 10 a second, grows while VPS.org answers and halves on a 429 or 503 (every request pausing for its Retry-After). Defaults to `VPSORG_MAX_RPS`.
+	// Ceiling of the request budget, in requests a second for this provider (0: unpaced). Unset, the rate starts at 10 a second, grows while VPS.org answers and on a 429 or 503 drops below the rate VPS.org was answering (every request pausing for its Retry-After). Defaults to `VPSORG_MAX_RPS`.
 	MaxRequestsPerSecond pulumi.Float64PtrInput
 	// VPS.org API token; unset, the plugin reads `VPSORG_TOKEN` from its environment when it runs (so a token from the environment is never stored in state).
 	Token pulumi.StringPtrInput

@@ -26,7 +26,7 @@ class ProviderArgs:
         The set of arguments for constructing a Provider resource.
 
         :param pulumi.Input[_builtins.str] endpoint: VPS.org API base URL; defaults to `VPSORG_ENDPOINT`.
-        :param pulumi.Input[_builtins.float] max_requests_per_second: Ceiling of the request budget, in requests a second for this provider (0: unpaced). Unset, the rate starts at 10 a second, grows while VPS.org answers and halves on a 429 or 503 (every request pausing for its Retry-After). Defaults to `VPSORG_MAX_RPS`.
+        :param pulumi.Input[_builtins.float] max_requests_per_second: Ceiling of the request budget, in requests a second for this provider (0: unpaced). Unset, the rate starts at 10 a second, grows while VPS.org answers and on a 429 or 503 drops below the rate VPS.org was answering (every request pausing for its Retry-After). Defaults to `VPSORG_MAX_RPS`.
         :param pulumi.Input[_builtins.str] token: VPS.org API token; unset, the plugin reads `VPSORG_TOKEN` from its environment when it runs (so a token from the environment is never stored in state).
         """
         if endpoint is None:
@@ -56,7 +56,7 @@ class ProviderArgs:
     @pulumi.getter(name="maxRequestsPerSecond")
     def max_requests_per_second(self) -> pulumi.Input[Optional[_builtins.float]]:
         """
-        Ceiling of the request budget, in requests a second for this provider (0: unpaced). Unset, the rate starts at 10 a second, grows while VPS.org answers and halves on a 429 or 503 (every request pausing for its Retry-After). Defaults to `VPSORG_MAX_RPS`.
+        Ceiling of the request budget, in requests a second for this provider (0: unpaced). Unset, the rate starts at 10 a second, grows while VPS.org answers and on a 429 or 503 drops below the rate VPS.org was answering (every request pausing for its Retry-After). Defaults to `VPSORG_MAX_RPS`.
         """
         return pulumi.get(self, "max_requests_per_second")
 
@@ -93,7 +93,7 @@ class Provider(pulumi.ProviderResource):
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.str] endpoint: VPS.org API base URL; defaults to `VPSORG_ENDPOINT`.
-        :param pulumi.Input[_builtins.float] max_requests_per_second: Ceiling of the request budget, in requests a second for this provider (0: unpaced). Unset, the rate starts at 10 a second, grows while VPS.org answers and halves on a 429 or 503 (every request pausing for its Retry-After). Defaults to `VPSORG_MAX_RPS`.
+        :param pulumi.Input[_builtins.float] max_requests_per_second: Ceiling of the request budget, in requests a second for this provider (0: unpaced). Unset, the rate starts at 10 a second, grows while VPS.org answers and on a 429 or 503 drops below the rate VPS.org was answering (every request pausing for its Retry-After). Defaults to `VPSORG_MAX_RPS`.
         :param pulumi.Input[_builtins.str] token: VPS.org API token; unset, the plugin reads `VPSORG_TOKEN` from its environment when it runs (so a token from the environment is never stored in state).
         """
         ...

@@ -24,7 +24,7 @@ func GetEndpoint(ctx *pulumi.Context) string {
 	return value
 }
 
-// Ceiling of the request budget, in requests a second for this provider (0: unpaced). Unset, the rate starts at 10 a second, grows while VPS.org answers and halves on a 429 or 503 (every request pausing for its Retry-After).
+// Ceiling of the request budget, in requests a second for this provider (0: unpaced). Unset, the rate starts at 10 a second, grows while VPS.org answers and on a 429 or 503 drops below the rate VPS.org was answering (every request pausing for its Retry-After).
 func GetMaxRequestsPerSecond(ctx *pulumi.Context) float64 {
 	v, err := config.TryFloat64(ctx, "vpsorg:maxRequestsPerSecond")
 	if err == nil {

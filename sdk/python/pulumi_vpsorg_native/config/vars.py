@@ -30,7 +30,7 @@ class _ExportableConfig(types.ModuleType):
     @_builtins.property
     def max_requests_per_second(self) -> Optional[float]:
         """
-        Ceiling of the request budget, in requests a second for this provider (0: unpaced). Unset, the rate starts at 10 a second, grows while VPS.org answers and halves on a 429 or 503 (every request pausing for its Retry-After).
+        Ceiling of the request budget, in requests a second for this provider (0: unpaced). Unset, the rate starts at 10 a second, grows while VPS.org answers and on a 429 or 503 drops below the rate VPS.org was answering (every request pausing for its Retry-After).
         """
         return __config__.get_float('maxRequestsPerSecond') or _utilities.get_env_float('VPSORG_MAX_RPS')
 
