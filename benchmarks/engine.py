@@ -5,10 +5,12 @@
 
 Each row: a fresh emulator on loopback (snapshots take S seconds; with ``--rate-limit N`` it answers 429 beyond N
 requests a second), a fresh stack in a file backend, one `pulumi up --skip-preview --parallel P` creating N
-snapshots on the given number of servers, then `pulumi destroy`. Printed per row: the wall time of the up and
-wall / S; the API calls it made; the CPU of every process it started (the CLI, the language host, the program, the
-provider host); the peak RSS of the provider host; the 429s. `checkpoints off` runs with
-PULUMI_SKIP_CHECKPOINTS=true (see docs/fleets.md for why that is safe with this provider); `budget off` sets
+snapshots on the given number of servers, then `pulumi refresh --yes` and `pulumi destroy --yes` at the same
+parallelism and with the same checkpoints. Printed per row: the wall time of the up and wall / S; the API calls it
+made; the CPU of every process it started (the CLI, the language host, the program, the provider host); the peak RSS
+of the provider host; the 429s; and the wall time, API calls and CPU of the refresh and of the destroy.
+`checkpoints off` runs them all with PULUMI_SKIP_CHECKPOINTS=true (see docs/fleets.md for why that is safe with
+this provider); `budget off` sets
 vpsorg:maxRequestsPerSecond to 0 (unpaced), `default` leaves it unset (adaptive). Front door `dynamic` is a Python
 program of dynamic resources; `native` a YAML program of `vpsorg:index:Snapshot`s served by the native plugin
 (installed with `vpsorg plugin install`). The CLI and its language hosts come from scripts/pulumi-cli. Prints
@@ -116,9 +118,11 @@ def one(
         refused = sum(1 for r in emu.log if r["status"] == 429)
         first_post = min(r["t"] for r in emu.log if r["method"] == "POST") - began
         last_done = max(s["ready_at"] for s in made) - began
-        proj.run("destroy", "--yes", "--parallel", parallel, timeout=3600)
         cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        then = {step: timed(proj, emu, step, parallel, env) for step in ("refresh", "destroy")}
+        assert emu.snapshots() == []
         return {
+            **{f"{step} {k}": v for step, figures in then.items() for k, v in figures.items()},
             "wall": up.seconds,
             "calls": calls,
             "cpu": cpu,
@@ -129,6 +133,16 @@ def one(
         }
     finally:
         server.close()
+
+
+def timed(proj: Any, emu: Emulator, step: str, parallel: str, env: dict[str, str]) -> dict[str, float]:
+    """`pulumi <step> --yes`: its wall time, the API calls it made, the CPU of every process it started."""
+    calls = len(emu.log)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    ran = proj.run(step, "--yes", "--parallel", parallel, env=env, timeout=3600)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"wall": ran.seconds, "calls": len(emu.log) - calls, "cpu": cpu}
 
 
 def main() -> None:
@@ -150,6 +164,7 @@ def main() -> None:
     columns = ["front door", "N / servers", "S", "--parallel", "checkpoints", "budget", "up wall", "wall / S"]
     columns += ["API calls"]
     columns += ["CPU, all processes", "provider host peak RSS", "429s", "first POST after", "last done to end"]
+    columns += [f"{step} {what}" for step in ("refresh", "destroy") for what in ("wall", "API calls", "CPU")]
     print("| " + " | ".join(columns) + " |")
     print("|" + "---|" * len(columns))
     for fleet in args.fleet.split(","):
@@ -161,7 +176,12 @@ def main() -> None:
                     print(
                         f"| {door} | {n} / {servers} | {seconds:g} s | {args.parallel} | {checkpoints} | {budget} "
                         f"| {r['wall']:.1f} s | {r['wall'] / seconds:.2f} | {r['calls']} | {r['cpu']:.1f} s "
-                        f"| {r['rss']:.0f} MB | {r['refused']} | {r['first_post']:.1f} s | {r['tail']:.1f} s |",
+                        f"| {r['rss']:.0f} MB | {r['refused']} | {r['first_post']:.1f} s | {r['tail']:.1f} s "
+                        + "".join(
+                            f"| {r[f'{step} wall']:.1f} s | {r[f'{step} calls']} | {r[f'{step} cpu']:.1f} s "
+                            for step in ("refresh", "destroy")
+                        )
+                        + "|",
                         flush=True,
                     )
     print(f"\n(total {time.monotonic() - started:.0f} s)")
