@@ -112,8 +112,8 @@ class RequestBudget:
 
     def refused(self, pause: float) -> None:
         """A 429 or 503: every caller pauses ``pause`` seconds (its Retry-After, or the caller's backoff) and up to
-        ``JITTER`` of it more, and (once per pause) the rate drops to ``DECREASE`` times the rate answered; growth is
-        additive from then on.
+        ``JITTER`` of it more, and (once per pause) the rate drops: the first time to half the rate sent, later to
+        ``DECREASE`` times the rate answered; growth is additive from then on.
         """
         with self._lock:
             now = self._clock()
